@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/valyala/bytebufferpool"
+	"github.com/wsloop/wsloop/codec"
+)
+
+var resp503 = codec.AppendErrorResponse(nil, 503, "server at connection limit", nil)
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.AddrPort()
+	}
+	return netip.AddrPort{}
+}
+
+// allowed checks the AllowedClients list.
+func (e *Engine) allowed(ap netip.AddrPort) bool {
+	if len(e.opts.AllowedClients) == 0 {
+		return true
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range e.opts.AllowedClients {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// OnOpen applies the accept filters before any byte is read, registers the
+// connection and arms its handshake deadline. It implements
+// gnet.EventHandler.
+func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	e.metrics.Accepted.Add(1)
+	remote := addrPort(gc.RemoteAddr())
+	if e.shutting.Load() || !e.listening.Load() || !e.allowed(remote) ||
+		!e.h.Accept(remote, addrPort(gc.LocalAddr())) {
+		e.metrics.Refused.Add(1)
+		return nil, gnet.Close
+	}
+	if max := e.opts.MaxConnections; max > 0 && e.count.Load() >= int64(max) {
+		e.metrics.Refused.Add(1)
+		return resp503, gnet.Close
+	}
+	l := e.loopOf(gc.EventLoop())
+	c := &Conn{
+		id:      e.nextID.Add(1),
+		eng:     e,
+		loop:    l,
+		gc:      gc,
+		tSlot:   -1,
+		loopIdx: -1,
+		since:   time.Now().UnixNano(),
+		remote:  gc.RemoteAddr(),
+		local:   gc.LocalAddr(),
+	}
+	c.timeout.Store(int64(e.opts.SendTimeout))
+	c.lastRead = l.now
+	gc.SetContext(c)
+	e.count.Add(1)
+	e.reg.add(c)
+	l.addConn(c)
+	if e.opts.HandshakeTimeout > 0 {
+		l.wheel.schedule(c, ticksFor(e.opts.HandshakeTimeout))
+	}
+	if e.bridge != nil {
+		c.tls = e.bridge.NewConn(tlsTransport{c}, c.remote, c.local)
+	}
+	return nil, gnet.None
+}
+
+// OnClose releases everything the connection holds and reports
+// Disconnected. It implements gnet.EventHandler.
+func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
+	c, ok := gc.Context().(*Conn)
+	if !ok || c == nil {
+		return gnet.None
+	}
+	gc.SetContext(nil)
+	l := c.loop
+	c.mu.Lock()
+	c.state = stateClosed
+	putBuf(c.pending)
+	putBuf(c.cipher)
+	c.pending, c.cipher = nil, nil
+	if c.drained != nil {
+		close(c.drained)
+		c.drained = nil
+	}
+	defl := c.deflater
+	c.deflater = nil
+	c.mu.Unlock()
+	if defl != nil {
+		defl.Release()
+	}
+	l.wheel.unschedule(c)
+	l.removeConn(c)
+	c.releaseBuffers()
+	if c.tls != nil {
+		c.tls.Release()
+	}
+	e.reg.remove(c.id)
+	e.count.Add(-1)
+	if c.connected {
+		code, reason := c.discCode, c.discText
+		if code == 0 {
+			code = codec.CloseAbnormal
+		}
+		l.callDisconnected(c, code, reason)
+	}
+	return gnet.None
+}
+
+// releaseBuffers returns the read-side pooled buffers. Loop only.
+func (c *Conn) releaseBuffers() {
+	c.dec.Reset(codec.DecoderLimits{}) // returns a pooled control-frame buffer
+	if c.hs != nil {
+		bytebufferpool.Put(c.hs)
+		c.hs = nil
+	}
+	if c.msg != nil {
+		bytebufferpool.Put(c.msg)
+		c.msg = nil
+	}
+	if c.inflater != nil {
+		c.inflater.Release()
+		c.inflater = nil
+	}
+}
+
+// OnShutdown implements gnet.EventHandler.
+func (e *Engine) OnShutdown(gnet.Engine) {}

@@ -1,0 +1,15 @@
+// Package engine runs WebSocket connections on gnet v2 event loops.
+//
+// It owns everything between the socket and the public API: accept filters,
+// per-connection state, the handshake, frame processing through package
+// codec, optional TLS through package tlsbridge, per-loop timing wheels
+// (handshake deadline, idle timeout, automatic ping, close-reply wait),
+// bounded outbound queues with back-pressure, sends from any goroutine,
+// broadcast, the connection registry and shutdown.
+//
+// There is no goroutine, timer or buffer per idle connection: buffers are
+// taken from pools only while a message or a write is in flight.
+//
+// The engine reports what happens through the Handler interface; package api
+// adapts it to the public event structs.
+package engine

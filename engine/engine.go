@@ -1,0 +1,290 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/wsloop/wsloop/codec"
+	"github.com/wsloop/wsloop/tlsbridge"
+	"golang.org/x/sys/unix"
+)
+
+// Engine is a running WebSocket server on gnet event loops. Create it with
+// New and start it with Start.
+type Engine struct {
+	gnet.BuiltinEventEngine
+	opts    Options
+	h       Handler
+	reg     *registry
+	bridge  *tlsbridge.Bridge
+	nextID  atomic.Uint64
+	count   atomic.Int64 // open TCP connections
+	metrics Metrics
+
+	loopsMu sync.Mutex
+	loops   sync.Map // gnet.EventLoop -> *loop
+	loopSet []*loop
+
+	gnetEng    gnet.Engine
+	port       int
+	started    chan error
+	stopped    chan struct{}
+	runErr     error
+	listening  atomic.Bool // accepting new connections
+	running    atomic.Bool
+	shutting   atomic.Bool
+	congestion atomic.Int32 // loops with congested connections (for the fast tick)
+	startOnce  sync.Once
+	stopOnce   sync.Once
+}
+
+// New returns an engine that will report to h. Options are copied; zero
+// fields take safe defaults.
+func New(opts Options, h Handler) (*Engine, error) {
+	opts.normalize()
+	e := &Engine{opts: opts, h: h, reg: newRegistry(), started: make(chan error, 1), stopped: make(chan struct{})}
+	if opts.TLS != nil {
+		b, err := tlsbridge.NewBridge(*opts.TLS)
+		if err != nil {
+			return nil, err
+		}
+		e.bridge = b
+	}
+	return e, nil
+}
+
+// Options returns the engine's normalized options.
+func (e *Engine) Options() Options { return e.opts }
+
+// Start binds the address, starts the event loops and returns once the
+// server accepts connections.
+func (e *Engine) Start() error {
+	err := errors.New("engine: already started")
+	e.startOnce.Do(func() { err = e.start() })
+	return err
+}
+
+func (e *Engine) start() error {
+	host, portStr, err := net.SplitHostPort(e.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("engine: bad address %q: %w", e.opts.Addr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return fmt.Errorf("engine: bad port %q", portStr)
+	}
+	if port == 0 && e.opts.ReusePort {
+		// With SO_REUSEPORT every loop binds its own socket: agree on one
+		// free port first.
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return err
+		}
+		port = ln.Addr().(*net.TCPAddr).Port
+		_ = ln.Close()
+	}
+	e.port = port
+	nodelay := gnet.TCPDelay
+	if e.opts.TCPNoDelay {
+		nodelay = gnet.TCPNoDelay
+	}
+	gopts := []gnet.Option{
+		gnet.WithMulticore(true),
+		gnet.WithNumEventLoop(e.opts.NumLoops),
+		gnet.WithReusePort(e.opts.ReusePort),
+		gnet.WithReuseAddr(e.opts.ReuseAddr),
+		gnet.WithTCPNoDelay(nodelay),
+		// No gnet.WithTicker: the engine has no OnTick (BuiltinEventEngine's
+		// returns a zero delay, which made gnet's ticker goroutine spin and
+		// burn a quarter of a core on an idle server); tickLoopsForever
+		// drives the timing wheels instead.
+		gnet.WithLogger(quietLogger{}),
+	}
+	if e.opts.KeepAlive > 0 {
+		gopts = append(gopts, gnet.WithTCPKeepAlive(e.opts.KeepAlive), gnet.WithTCPKeepInterval(e.opts.KeepInterval))
+	}
+	if e.opts.SocketRecvBuf > 0 {
+		gopts = append(gopts, gnet.WithSocketRecvBuffer(e.opts.SocketRecvBuf))
+	}
+	if e.opts.SocketSendBuf > 0 {
+		gopts = append(gopts, gnet.WithSocketSendBuffer(e.opts.SocketSendBuf))
+	}
+	addr := "tcp://" + net.JoinHostPort(host, strconv.Itoa(port))
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() && !ip.Is4In6() {
+		addr = "tcp6://" + net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	e.listening.Store(true)
+	go func() {
+		err := gnet.Run(e, addr, gopts...)
+		e.runErr = err
+		select {
+		case e.started <- err: // failed before OnBoot
+		default:
+		}
+		e.running.Store(false)
+		close(e.stopped)
+	}()
+	if err := <-e.started; err != nil {
+		return err
+	}
+	return nil
+}
+
+// OnBoot records the gnet engine, learns the bound port and applies the
+// listen backlog. It implements gnet.EventHandler.
+func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
+	e.gnetEng = eng
+	e.running.Store(true)
+	if fd, err := eng.Dup(); err == nil {
+		if sa, err := unix.Getsockname(fd); err == nil {
+			switch a := sa.(type) {
+			case *unix.SockaddrInet4:
+				e.port = a.Port
+			case *unix.SockaddrInet6:
+				e.port = a.Port
+			}
+		}
+		if e.opts.Backlog > 0 {
+			// listen(2) on a listening socket updates its backlog.
+			_ = unix.Listen(fd, e.opts.Backlog)
+		}
+		_ = unix.Close(fd)
+	}
+	go e.tickLoopsForever()
+	e.started <- nil
+	return gnet.None
+}
+
+// Port returns the bound TCP port.
+func (e *Engine) Port() int { return e.port }
+
+// Running reports whether the event loops run.
+func (e *Engine) Running() bool { return e.running.Load() }
+
+// Listening reports whether new connections are accepted.
+func (e *Engine) Listening() bool { return e.running.Load() && e.listening.Load() }
+
+// SetListening turns accepting of new connections on or off; existing
+// connections are not affected. gnet keeps the socket bound while its loops
+// run, so while off, new connections are closed at accept, before any byte
+// is read.
+func (e *Engine) SetListening(on bool) { e.listening.Store(on) }
+
+// ConnectionCount returns the number of open TCP connections.
+func (e *Engine) ConnectionCount() int { return int(e.count.Load()) }
+
+// loopOf returns wsloop's loop state for a gnet loop, creating it on first use.
+func (e *Engine) loopOf(el gnet.EventLoop) *loop {
+	if l, ok := e.loops.Load(el); ok {
+		return l.(*loop)
+	}
+	e.loopsMu.Lock()
+	defer e.loopsMu.Unlock()
+	if l, ok := e.loops.Load(el); ok {
+		return l.(*loop)
+	}
+	l := newLoop(e, el)
+	e.loops.Store(el, l)
+	e.loopSet = append(e.loopSet, l)
+	return l
+}
+
+func (e *Engine) eachLoop(fn func(*loop)) {
+	e.loopsMu.Lock()
+	loops := append([]*loop(nil), e.loopSet...)
+	e.loopsMu.Unlock()
+	for _, l := range loops {
+		fn(l)
+	}
+}
+
+// tickLoopsForever drives every loop's timing wheel. gnet's OnTick runs on
+// its own goroutine, so wsloop keeps its own ticker goroutine (one per
+// engine) that asks each loop to tick.
+func (e *Engine) tickLoopsForever() {
+	t := time.NewTimer(tick)
+	defer t.Stop()
+	next := tick
+	for {
+		select {
+		case <-e.stopped:
+			return
+		case <-t.C:
+		}
+		e.eachLoop(func(l *loop) { l.requestTick() })
+		// Congested connections are polled more often so that senders
+		// waiting for room and ReadyToSend learn of a drain quickly. The
+		// wheel still advances once per tick period.
+		next = tick
+		if e.congestion.Load() > 0 {
+			next = fastTick
+		}
+		t.Reset(next)
+	}
+}
+
+// Stop closes every connection at once (no close handshake) and stops the
+// loops. Use Shutdown for a graceful stop.
+func (e *Engine) Stop(ctx context.Context) error {
+	var err error
+	e.stopOnce.Do(func() {
+		e.shutting.Store(true)
+		e.listening.Store(false)
+		if !e.running.Load() {
+			return
+		}
+		err = e.gnetEng.Stop(ctx)
+		select {
+		case <-e.stopped:
+		case <-ctx.Done():
+			if err == nil {
+				err = ctx.Err()
+			}
+		}
+	})
+	return err
+}
+
+// Done is closed when the event loops have stopped.
+func (e *Engine) Done() <-chan struct{} { return e.stopped }
+
+// Shutdown closes every WebSocket with 1001 (Going Away), waits for the
+// close replies and the drain of queued output until ctx ends, then stops
+// the loops.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.shutting.Store(true)
+	e.listening.Store(false)
+	if !e.running.Load() {
+		return nil
+	}
+	e.eachLoop(func(l *loop) {
+		l.post(func(l *loop) {
+			for _, c := range append([]*Conn(nil), l.conns...) {
+				if c.state == stateHandshake {
+					l.closeNow(c)
+					continue
+				}
+				l.startClose(c, codec.CloseGoingAway, "server shutdown")
+			}
+		})
+	})
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for e.count.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			_ = e.Stop(context.Background())
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return e.Stop(ctx)
+}

@@ -1,0 +1,31 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors returned by the engine. The api package re-exports them.
+var (
+	ErrWouldBlock     = errors.New("wsloop: outbound queue full, would block")
+	ErrNotConnected   = errors.New("wsloop: connection not open")
+	ErrInterrupted    = errors.New("wsloop: send interrupted")
+	ErrTimeout        = errors.New("wsloop: timed out")
+	ErrServerClosed   = errors.New("wsloop: server closed")
+	ErrSlowConsumer   = errors.New("wsloop: slow consumer closed (1008)")
+	ErrHandshake      = errors.New("wsloop: handshake failed")
+	ErrRefused        = errors.New("wsloop: connection refused by policy")
+	ErrBadCloseCode   = errors.New("wsloop: close code not allowed to be sent")
+	ErrControlTooLong = errors.New("wsloop: control frame payload over 125 bytes")
+)
+
+// PanicError reports a panic in an event callback. The connection it
+// happened on is closed with 1011.
+type PanicError struct {
+	Value any
+}
+
+// Error implements error.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("wsloop: event callback panicked: %v", e.Value)
+}

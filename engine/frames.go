@@ -1,0 +1,168 @@
+package engine
+
+import (
+	"errors"
+
+	"github.com/valyala/bytebufferpool"
+	"github.com/wsloop/wsloop/codec"
+)
+
+// errPolicy values are built once so failing a connection never allocates.
+var (
+	errPausedOverflow = &codec.ProtocolError{Code: codec.ClosePolicyViolation, Reason: "too much input while paused"}
+	errInvalidUTF8    = &codec.ProtocolError{Code: codec.CloseInvalidPayload, Reason: "invalid UTF-8 in text message"}
+)
+
+func codecPolicy(string) *codec.ProtocolError { return errPausedOverflow }
+
+// onFrames decodes every complete frame in p (and keeps partial state in the
+// decoder), dispatching data and control frames.
+func (l *loop) onFrames(c *Conn, p []byte) {
+	// Next is called until it reports EventNone, even once p is used up: an
+	// error found after the bytes of a data event (invalid UTF-8 at the end
+	// of a chunk) is returned by the following call.
+	for (c.state == stateOpen || c.state == stateClosing) && !c.closeRecv && !c.failed {
+		ev, n, err := c.dec.Next(p)
+		p = p[n:]
+		if err != nil {
+			l.fail(c, err)
+			return
+		}
+		switch ev.Kind {
+		case codec.EventNone:
+			return
+		case codec.EventData:
+			l.onData(c, &ev)
+		case codec.EventControl:
+			l.onControl(c, &ev)
+		}
+	}
+}
+
+// onData handles one chunk of a data message: zero-copy delivery when a
+// whole message arrives in one read, assembly in a pooled buffer when
+// BufferMessage is on or the message is compressed, per-chunk delivery
+// otherwise.
+func (l *loop) onData(c *Conn, ev *codec.Event) {
+	e := l.eng
+	if ev.MessageStart {
+		c.msgOp, c.msgComp = ev.OpCode, ev.Compressed
+		if c.msgComp {
+			c.utf8.Reset()
+		}
+	}
+	c.bytesIn.Add(uint64(len(ev.Payload)))
+	if c.msgComp || e.opts.BufferMessage {
+		if ev.MessageStart && ev.MessageEnd {
+			l.deliver(c, ev.Payload)
+			return
+		}
+		if c.msg == nil {
+			c.msg = bytebufferpool.Get()
+		}
+		c.msg.B = append(c.msg.B, ev.Payload...)
+		if ev.MessageEnd {
+			msg := c.msg
+			c.msg = nil
+			l.deliver(c, msg.B)
+			msg.Reset()
+			bytebufferpool.Put(msg)
+		}
+		return
+	}
+	if ev.MessageEnd {
+		c.msgsIn.Add(1)
+		e.metrics.MessagesIn.Add(1)
+	}
+	e.metrics.BytesIn.Add(uint64(len(ev.Payload)))
+	l.callData(c, c.msgOp, ev.Payload, ev.MessageEnd)
+}
+
+// deliver hands a whole message to the handler, inflating it first if it
+// was compressed.
+func (l *loop) deliver(c *Conn, payload []byte) {
+	e := l.eng
+	if c.msgComp {
+		if c.inflater == nil {
+			l.fail(c, errors.New("compressed message without permessage-deflate"))
+			return
+		}
+		out, err := c.inflater.Inflate(l.inflated[:0], payload, e.opts.DecompressedLimit)
+		if err != nil {
+			l.fail(c, err)
+			return
+		}
+		if cap(out) <= 1<<20 {
+			l.inflated = out[:0] // keep a moderate scratch buffer for the next message
+		}
+		if c.msgOp == codec.OpText && (!c.utf8.Write(out) || !c.utf8.Complete()) {
+			l.fail(c, errInvalidUTF8)
+			return
+		}
+		payload = out
+	}
+	c.msgsIn.Add(1)
+	e.metrics.MessagesIn.Add(1)
+	e.metrics.BytesIn.Add(uint64(len(payload)))
+	l.callData(c, c.msgOp, payload, true)
+}
+
+// onControl answers pings, reports pongs and runs the closing handshake.
+func (l *loop) onControl(c *Conn, ev *codec.Event) {
+	switch ev.OpCode {
+	case codec.OpPing:
+		if c.state == stateOpen {
+			l.queueControl(c, codec.OpPong, ev.Payload)
+		}
+	case codec.OpPong:
+		l.callData(c, codec.OpPong, ev.Payload, true)
+	case codec.OpClose:
+		c.closeRecv = true
+		if c.state == stateOpen {
+			// Echo the peer's code (an empty close is answered empty).
+			c.discCode, c.discText = ev.CloseCode, string(ev.CloseReason)
+			code := ev.CloseCode
+			if code == codec.CloseNoStatus {
+				code = 0
+			}
+			l.sendClose(c, code, string(ev.CloseReason))
+		}
+		c.closeTCP = true
+		l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+		// When the server started the close (WaitForCloseReply) nothing
+		// new is queued here, so no flush would run and TCP stayed open
+		// until CloseWait: list the connection for a flush, whose
+		// afterWrite closes TCP once the queue is empty.
+		c.mu.Lock()
+		c.markReadyLocked()
+		c.mu.Unlock()
+	}
+}
+
+// fail reports a protocol or processing error and closes with its code.
+func (l *loop) fail(c *Conn, err error) {
+	if c.failed {
+		return
+	}
+	c.failed = true
+	code, reason := codec.CloseProtocolError, "protocol error"
+	var pe *codec.ProtocolError
+	if errors.As(err, &pe) {
+		code, reason = pe.Code, pe.Reason
+	}
+	l.eng.metrics.ProtocolErrors.Add(1)
+	l.logf(c, 2, "closing with %d: %v", code, err)
+	l.eng.h.Error(c, err)
+	if c.state == stateOpen {
+		c.discCode, c.discText = code, reason
+		l.sendClose(c, code, reason)
+	}
+	// After a violation the server does not wait for the close reply.
+	c.closeTCP = true
+	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+	// A connection already closing has nothing new queued: list it for a
+	// flush so that TCP closes now rather than after CloseWait.
+	c.mu.Lock()
+	c.markReadyLocked()
+	c.mu.Unlock()
+}

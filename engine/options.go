@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/wsloop/wsloop/codec"
+	"github.com/wsloop/wsloop/tlsbridge"
+)
+
+// SlowConsumerPolicy says what happens when a connection's outbound queue is
+// over its limit.
+type SlowConsumerPolicy uint8
+
+const (
+	// PolicyWouldBlock refuses the send with ErrWouldBlock (or waits up to the
+	// connection's timeout) and reports ReadyToSend once the queue drains.
+	PolicyWouldBlock SlowConsumerPolicy = iota
+	// PolicyClose closes the connection with 1008 (policy violation).
+	PolicyClose
+)
+
+// Default limits. Every limit is configurable in Options.
+const (
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultMaxHeaderBytes   = codec.DefaultMaxHeaderBytes
+	DefaultMaxMessageSize   = 16 << 20
+	DefaultMaxOutbound      = 1 << 20
+	DefaultCloseWait        = 5 * time.Second
+	DefaultMaxPausedBytes   = 1 << 20
+	DefaultMaxFrameSize     = 0 // outgoing messages are not fragmented
+	tick                    = 50 * time.Millisecond
+	fastTick                = 10 * time.Millisecond
+)
+
+// Options configure an Engine. The zero value of every field is a safe
+// default; see Normalize.
+type Options struct {
+	Addr          string // host:port to listen on; port 0 picks a free port
+	NumLoops      int    // event loops; 0 = GOMAXPROCS
+	ReusePort     bool   // SO_REUSEPORT with one listener per loop
+	ReuseAddr     bool   // SO_REUSEADDR
+	Backlog       int    // listen backlog (capped by the OS's somaxconn); 0 = OS default
+	TCPNoDelay    bool   // disable Nagle
+	KeepAlive     time.Duration
+	KeepInterval  time.Duration
+	SocketRecvBuf int // SO_RCVBUF; 0 = OS default
+	SocketSendBuf int // SO_SNDBUF; 0 = OS default
+
+	AllowedClients []netip.Prefix // empty = everyone
+	MaxConnections int            // 0 = unlimited; beyond it new connections get HTTP 503
+
+	HandshakeTimeout time.Duration // TCP+TLS+HTTP handshake deadline; 0 = DefaultHandshakeTimeout; <0 = none
+	MaxHeaderBytes   int           // request head limit (431 beyond); 0 = default
+	MaxMessageSize   int64         // incoming message limit (1009); 0 = default; <0 = unlimited
+	MaxFrameSize     int           // outgoing fragmentation size; 0 = no fragmentation
+	BufferMessage    bool          // deliver whole messages instead of fragments
+	Origins          []string      // allowed Origin values ("*" or empty = any)
+	Subprotocols     []string      // server-preferred subprotocols, chosen when offered
+
+	MaxOutbound    int                // per-connection outbound queue limit in bytes; 0 = default
+	SlowConsumer   SlowConsumerPolicy // what to do beyond MaxOutbound
+	SendTimeout    time.Duration      // default per-connection Send timeout (0 = non-blocking)
+	MaxPausedBytes int                // inbound bytes held while AcceptData is off before closing 1008
+
+	IdleTimeout       time.Duration // close (1001) after this long without input; 0 = none
+	PingInterval      time.Duration // send a ping after this long without input; 0 = none
+	CloseWait         time.Duration // wait for the peer's close reply; 0 = default
+	WaitForCloseReply bool          // wait (bounded by CloseWait) for the close reply before closing TCP
+	DisconnectCode    uint16        // code used by Disconnect; 0 = 1000
+	DisconnectReason  string        // reason used by Disconnect
+	Deflate           codec.DeflateConfig
+	DecompressedLimit int64 // max inflated size of one message; 0 = MaxMessageSize
+
+	TLS *tlsbridge.Config // nil = plain TCP
+
+	HTTPHandler http.Handler // answers non-WebSocket requests; nil = 400/426
+	Logger      *slog.Logger // optional structured log of connection events
+}
+
+// normalize fills defaults in place.
+func (o *Options) normalize() {
+	if o.HandshakeTimeout == 0 {
+		o.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if o.MaxMessageSize == 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.MaxMessageSize < 0 {
+		o.MaxMessageSize = 1<<63 - 1
+	}
+	if o.MaxOutbound <= 0 {
+		o.MaxOutbound = DefaultMaxOutbound
+	}
+	if o.CloseWait <= 0 {
+		o.CloseWait = DefaultCloseWait
+	}
+	if o.MaxPausedBytes <= 0 {
+		o.MaxPausedBytes = DefaultMaxPausedBytes
+	}
+	if o.DisconnectCode == 0 {
+		o.DisconnectCode = codec.CloseNormal
+	}
+	if o.DecompressedLimit <= 0 {
+		o.DecompressedLimit = o.MaxMessageSize
+	}
+}

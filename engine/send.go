@@ -1,0 +1,262 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/valyala/bytebufferpool"
+	"github.com/wsloop/wsloop/codec"
+)
+
+// Compression choices for Send.
+const (
+	CompressAuto = iota // compress if negotiated and over the threshold
+	CompressOff         // send this message uncompressed
+)
+
+// Conn returns the connection with the given ID, or nil.
+func (e *Engine) Conn(id uint64) *Conn { return e.reg.get(id) }
+
+// Each calls fn for every connection until fn returns false.
+func (e *Engine) Each(fn func(*Conn) bool) { e.reg.each(fn) }
+
+// Send frames p as one message of type op (OpText or OpBinary) and queues it
+// on connection id. It copies p before returning. Safe from any goroutine.
+// If the connection's outbound queue is over its limit it returns
+// ErrWouldBlock (ReadyToSend follows), waits up to the connection's timeout,
+// or closes the connection with 1008, depending on the options.
+func (e *Engine) Send(id uint64, op codec.OpCode, p []byte, compress int) error {
+	c := e.reg.get(id)
+	if c == nil {
+		return ErrNotConnected
+	}
+	return c.Send(op, p, compress)
+}
+
+// Send is Engine.Send on a connection already looked up.
+func (c *Conn) Send(op codec.OpCode, p []byte, compress int) error {
+	c.mu.Lock()
+	if err := c.waitRoomLocked(); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	err := c.appendMessageLocked(op, p, compress == CompressAuto)
+	c.mu.Unlock()
+	return err
+}
+
+// waitRoomLocked returns with c.mu held once the outbound queue is below
+// its limit, or with an error. It may unlock c.mu while waiting.
+func (c *Conn) waitRoomLocked() error {
+	var deadline time.Time
+	for {
+		if c.state != stateOpen {
+			return ErrNotConnected
+		}
+		max := c.eng.opts.MaxOutbound
+		if c.queuedLocked() < max {
+			return nil
+		}
+		if c.eng.opts.SlowConsumer == PolicyClose {
+			c.eng.metrics.SlowConsumers.Add(1)
+			c.loop.post(func(l *loop) {
+				l.logf(c, 1, "slow consumer: outbound queue over %d bytes", max)
+				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
+				c.closeTCP = true
+			})
+			return ErrSlowConsumer
+		}
+		timeout := time.Duration(c.timeout.Load())
+		if timeout <= 0 {
+			c.wantReady = true
+			return ErrWouldBlock
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(timeout)
+		}
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			c.wantReady = true
+			return ErrTimeout
+		}
+		if c.drained == nil {
+			c.drained = make(chan struct{})
+		}
+		ch := c.drained
+		c.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-ch:
+		case <-t.C:
+		}
+		t.Stop()
+		c.mu.Lock()
+		if c.interrupted {
+			c.interrupted = false
+			return ErrInterrupted
+		}
+	}
+}
+
+// Interrupt aborts Sends waiting for room on connection id with
+// ErrInterrupted. Safe from any goroutine.
+func (e *Engine) Interrupt(id uint64) error {
+	c := e.reg.get(id)
+	if c == nil {
+		return ErrNotConnected
+	}
+	c.mu.Lock()
+	if c.drained != nil {
+		c.interrupted = true
+		close(c.drained)
+		c.drained = nil
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// Ping sends a ping with payload (at most 125 bytes). Safe from any
+// goroutine.
+func (e *Engine) Ping(id uint64, payload []byte) error {
+	if len(payload) > 125 {
+		return ErrControlTooLong
+	}
+	c := e.reg.get(id)
+	if c == nil {
+		return ErrNotConnected
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateOpen {
+		return ErrNotConnected
+	}
+	var hdr [2]byte
+	c.appendRawLocked(codec.AppendHeader(hdr[:0], codec.OpPing, true, false, len(payload)))
+	c.pending.B = append(c.pending.B, payload...)
+	return nil
+}
+
+// Disconnect starts the closing handshake with code and reason (code 0 uses
+// the configured DisconnectCode and reason). Safe from any goroutine.
+func (e *Engine) Disconnect(id uint64, code uint16, reason string) error {
+	c := e.reg.get(id)
+	if c == nil {
+		return ErrNotConnected
+	}
+	if code == 0 {
+		code, reason = e.opts.DisconnectCode, e.opts.DisconnectReason
+	}
+	if !codec.ValidSendCloseCode(code) {
+		return ErrBadCloseCode
+	}
+	c.loop.post(func(l *loop) {
+		switch c.state {
+		case stateOpen:
+			l.startClose(c, code, reason)
+		case stateHandshake:
+			l.closeNow(c)
+		}
+	})
+	return nil
+}
+
+// SetAcceptData turns reading on or off for connection id. While off,
+// input waits in gnet's buffer up to MaxPausedBytes. Safe from any goroutine.
+func (e *Engine) SetAcceptData(id uint64, on bool) error {
+	c := e.reg.get(id)
+	if c == nil {
+		return ErrNotConnected
+	}
+	if c.paused.Swap(!on) == !on || !on {
+		return nil
+	}
+	c.loop.post(func(l *loop) { l.resume(c) })
+	return nil
+}
+
+// Broadcast frames p once (and compresses it once for connections that use
+// permessage-deflate without server context takeover) and writes it to
+// every open connection for which filter returns true (nil = all), with one
+// task per event loop. filter runs on the event loops and must not block.
+// It returns the number of loops the message was handed to.
+func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) int {
+	plain := bytebufferpool.Get()
+	plain.B = codec.AppendFrame(plain.B[:0], op, true, p)
+	var comp []byte
+	if e.opts.Deflate.Enabled && !e.opts.Deflate.ServerContextTakeover && e.opts.Deflate.ShouldCompress(len(p)) {
+		d := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true,
+			ServerMaxWindowBits: e.opts.Deflate.ServerMaxWindowBits}, e.opts.Deflate.Level)
+		if out, err := d.Compress(nil, p); err == nil {
+			comp = codec.AppendHeader(nil, op, true, true, len(out))
+			comp = append(comp, out...)
+		}
+		d.Release()
+	}
+	var loops int
+	e.eachLoop(func(l *loop) {
+		loops++
+		l.post(func(l *loop) { l.broadcast(plain.B, comp, len(p), filter) })
+	})
+	// The frame buffer is shared by the loops' tasks; it is garbage
+	// collected after the last one ran rather than returned to the pool.
+	return loops
+}
+
+// broadcast writes a pre-framed message to this loop's open connections.
+// Connections with nothing queued get a direct write of the shared frame
+// (no copy); others append it to keep their order. Loop only.
+func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
+	e := l.eng
+	// Backwards, so that a connection closed by a failed write (swap-removed
+	// from l.conns) neither skips nor repeats anyone.
+	for i := len(l.conns) - 1; i >= 0; i-- {
+		if i >= len(l.conns) {
+			continue
+		}
+		c := l.conns[i]
+		if c.state != stateOpen || (filter != nil && !l.callFilter(filter, c)) {
+			continue
+		}
+		frame := plain
+		c.mu.Lock()
+		if c.state != stateOpen {
+			c.mu.Unlock()
+			continue
+		}
+		if comp != nil && c.deflater != nil && c.deflParams.ServerNoContextTakeover &&
+			(c.deflParams.ServerMaxWindowBits == 0 || c.deflParams.ServerMaxWindowBits >= e.opts.Deflate.ServerMaxWindowBits) {
+			frame = comp
+		}
+		if c.queuedLocked() >= e.opts.MaxOutbound && e.opts.SlowConsumer == PolicyClose {
+			c.mu.Unlock()
+			e.metrics.SlowConsumers.Add(1)
+			l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
+			c.closeTCP = true
+			continue
+		}
+		direct := c.pending == nil && c.tls == nil
+		if !direct {
+			c.appendRawLocked(frame)
+		}
+		c.msgsOut.Add(1)
+		c.bytesOut.Add(uint64(n))
+		c.mu.Unlock()
+		e.metrics.MessagesOut.Add(1)
+		e.metrics.BytesOut.Add(uint64(n))
+		if direct {
+			if _, err := c.gc.Write(frame); err == nil && c.state != stateClosed {
+				if ob := c.gc.OutboundBuffered(); ob > 0 {
+					l.afterWrite(c, ob)
+				}
+			}
+		}
+	}
+}
+
+func (l *loop) callFilter(filter func(*Conn) bool, c *Conn) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			ok = false
+		}
+	}()
+	return filter(c)
+}

@@ -1,0 +1,228 @@
+package engine
+
+import (
+	"github.com/valyala/bytebufferpool"
+	"github.com/wsloop/wsloop/codec"
+)
+
+// Every byte a connection sends goes through c.pending, in order: the
+// handshake response, frames from Send (any goroutine), pongs and close
+// frames (the loop). The loop flushes pending to gnet with one Write per
+// drain, so gnet's separate AsyncWrite and Execute queues never reorder it.
+
+// appendRawLocked appends bytes to the outbound queue and schedules a
+// flush. c.mu is held.
+func (c *Conn) appendRawLocked(p []byte) {
+	if c.pending == nil {
+		c.pending = bytebufferpool.Get()
+	}
+	c.pending.B = append(c.pending.B, p...)
+	c.markReadyLocked()
+}
+
+// markReadyLocked lists c for the loop's next flush. c.mu is held; it takes
+// the loop's lock briefly.
+func (c *Conn) markReadyLocked() {
+	if c.inReady {
+		return
+	}
+	c.inReady = true
+	c.loop.markReady(c)
+}
+
+// appendMessageLocked frames (and maybe compresses) one data message into
+// the outbound queue, fragmenting at MaxFrameSize. c.mu is held.
+func (c *Conn) appendMessageLocked(op codec.OpCode, p []byte, compress bool) error {
+	e := c.eng
+	payload := p
+	rsv1 := false
+	var tmp *bytebufferpool.ByteBuffer
+	if compress && c.deflater != nil && e.opts.Deflate.ShouldCompress(len(p)) {
+		tmp = bytebufferpool.Get()
+		out, err := c.deflater.Compress(tmp.B[:0], p)
+		if err != nil {
+			bytebufferpool.Put(tmp)
+			return err
+		}
+		tmp.B = out
+		payload, rsv1 = out, true
+	}
+	if c.pending == nil {
+		c.pending = bytebufferpool.Get()
+	}
+	b := c.pending.B
+	max := e.opts.MaxFrameSize
+	if max <= 0 || len(payload) <= max {
+		b = codec.AppendHeader(b, op, true, rsv1, len(payload))
+		b = append(b, payload...)
+	} else {
+		first := true
+		for rest := payload; ; {
+			n := min(len(rest), max)
+			fop := codec.OpContinuation
+			if first {
+				fop = op
+			}
+			b = codec.AppendHeader(b, fop, n == len(rest), rsv1 && first, n)
+			b = append(b, rest[:n]...)
+			rest = rest[n:]
+			first = false
+			if len(rest) == 0 {
+				break
+			}
+		}
+	}
+	c.pending.B = b
+	if tmp != nil {
+		bytebufferpool.Put(tmp)
+	}
+	c.msgsOut.Add(1)
+	c.bytesOut.Add(uint64(len(p)))
+	e.metrics.MessagesOut.Add(1)
+	e.metrics.BytesOut.Add(uint64(len(p)))
+	c.markReadyLocked()
+	return nil
+}
+
+// queueControl queues a ping or pong. Control frames bypass the outbound
+// limit but count towards it. Loop only.
+func (l *loop) queueControl(c *Conn, op codec.OpCode, payload []byte) {
+	if len(payload) > 125 {
+		payload = payload[:125]
+	}
+	l.out = codec.AppendFrame(l.out[:0], op, true, payload)
+	c.mu.Lock()
+	if c.state == stateOpen {
+		c.appendRawLocked(l.out)
+	}
+	c.mu.Unlock()
+}
+
+// sendClose queues a close frame and moves the connection to closing.
+// Loop only.
+func (l *loop) sendClose(c *Conn, code uint16, reason string) {
+	if c.closeSent {
+		return
+	}
+	c.closeSent = true
+	l.out = codec.AppendCloseFrame(l.out[:0], code, reason)
+	c.mu.Lock()
+	if c.state == stateOpen {
+		c.state = stateClosing
+	}
+	c.appendRawLocked(l.out)
+	c.mu.Unlock()
+}
+
+// startClose begins a server-initiated closing handshake. With
+// WaitForCloseReply the TCP connection stays open until the peer's close
+// arrives or CloseWait passes; otherwise it is closed once the close frame
+// is written. Loop only.
+func (l *loop) startClose(c *Conn, code uint16, reason string) {
+	if c.state != stateOpen {
+		return
+	}
+	c.discCode, c.discText = code, reason
+	l.sendClose(c, code, reason)
+	if !l.eng.opts.WaitForCloseReply {
+		c.closeTCP = true
+	}
+	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+}
+
+// closeNow closes TCP at once (buffered output gets one write attempt).
+// Loop only.
+func (l *loop) closeNow(c *Conn) {
+	if c.state == stateClosed {
+		return
+	}
+	_ = l.el.Close(c.gc)
+}
+
+// flush writes c's pending bytes to gnet (encrypting them first on TLS
+// connections). Loop only.
+func (l *loop) flush(c *Conn) {
+	c.mu.Lock()
+	buf, cipher := c.pending, c.cipher
+	c.pending, c.cipher = nil, nil
+	c.inReady = false
+	state := c.state
+	if c.deflater != nil && !c.parkListed && c.deflater.Holding() {
+		c.parkListed = true
+		l.parking = append(l.parking, c)
+	}
+	c.mu.Unlock()
+	if state == stateClosed {
+		putBuf(buf)
+		putBuf(cipher)
+		return
+	}
+	if cipher != nil {
+		_, err := c.gc.Write(cipher.B)
+		putBuf(cipher)
+		if err != nil || c.state == stateClosed {
+			putBuf(buf)
+			return // gnet closed the connection (OnClose ran)
+		}
+	}
+	if buf != nil {
+		data := buf.B
+		if c.tls != nil {
+			out, err := c.tls.Encrypt(l.tlsOut[:0], data)
+			if err != nil {
+				putBuf(buf)
+				l.closeNow(c)
+				return
+			}
+			if cap(out) <= 1<<20 {
+				l.tlsOut = out[:0]
+			}
+			data = out
+		}
+		_, err := c.gc.Write(data)
+		putBuf(buf)
+		if err != nil || c.state == stateClosed {
+			return
+		}
+	}
+	l.afterWrite(c, c.gc.OutboundBuffered())
+}
+
+func putBuf(b *bytebufferpool.ByteBuffer) {
+	if b != nil {
+		bytebufferpool.Put(b)
+	}
+}
+
+// afterWrite records gnet's outbound backlog, closes drained closing
+// connections, and wakes senders once the queue is below its low-water
+// mark. Loop only.
+func (l *loop) afterWrite(c *Conn, ob int) {
+	if ob > 0 && !c.congested {
+		c.congested = true
+		if len(l.congested) == 0 {
+			l.eng.congestion.Add(1)
+		}
+		l.congested = append(l.congested, c)
+	}
+	c.mu.Lock()
+	c.outBuffered = ob
+	queued := c.queuedLocked()
+	low := queued <= l.eng.opts.MaxOutbound/2
+	fire := low && c.wantReady && c.state == stateOpen
+	if low {
+		c.wantReady = false
+		if c.drained != nil {
+			close(c.drained)
+			c.drained = nil
+		}
+	}
+	c.mu.Unlock()
+	if c.closeTCP && queued == 0 {
+		l.closeNow(c)
+		return
+	}
+	if fire {
+		l.callReadyToSend(c)
+	}
+}
