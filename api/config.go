@@ -1,0 +1,135 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// SlowConsumerPolicy says what happens when a connection's outbound queue
+// is over Config.MaxOutboundQueue.
+type SlowConsumerPolicy uint8
+
+// Slow-consumer policies.
+const (
+	// WouldBlock refuses sends with ErrWouldBlock (or waits up to the
+	// connection's Timeout) and fires OnReadyToSend once the queue drains.
+	WouldBlock SlowConsumerPolicy = iota
+	// CloseSlowConsumer closes the connection with 1008.
+	CloseSlowConsumer
+)
+
+// Compression configures permessage-deflate (RFC 7692). The zero value is
+// off. With both context-takeover fields false (the default) no connection
+// keeps compression state between messages, so idle connections hold no
+// compression memory.
+type Compression struct {
+	Enabled               bool
+	ServerContextTakeover bool // keep the server's compression window between messages
+	ClientContextTakeover bool // let the client keep its window (costs an inflate window per connection)
+	ServerMaxWindowBits   int  // 8..15 (0 = 15)
+	ClientMaxWindowBits   int  // 8..15 (0 = 15)
+	Level                 int  // 1..9 (0 = fast default)
+	Threshold             int  // messages shorter than this go uncompressed (0 = codec default)
+	MaxDecompressedSize   int64
+}
+
+// Config holds the server's settings. Set them before Listen; the zero
+// value of every field is a safe default. Server.Config reads and writes
+// them by their WebSocketServer names.
+type Config struct {
+	// LocalHost is the address to listen on ("" = all IPv4 interfaces, or
+	// all interfaces with UseIPv6). IPv6 literals are accepted.
+	LocalHost string
+	// LocalPort is the TCP port (0 = pick a free one; see Server.LocalPort).
+	LocalPort int
+	// UseIPv6 listens on "::" when LocalHost is empty.
+	UseIPv6 bool
+	// ConnectionBacklog is the listen backlog (0 = the OS default, capped
+	// by net.core.somaxconn).
+	ConnectionBacklog int
+	// BindExclusively turns SO_REUSEADDR off.
+	BindExclusively bool
+	// ReusePort gives each event loop its own SO_REUSEPORT listener.
+	ReusePort bool
+	// EventLoops is the number of event loops (0 = GOMAXPROCS).
+	EventLoops int
+
+	// DefaultTimeout is each new connection's Send timeout: 0 = non-blocking
+	// (ErrWouldBlock, then OnReadyToSend); > 0 = Send waits up to that long.
+	DefaultTimeout time.Duration
+	// DefaultConnectionTimeout bounds the TCP+TLS+HTTP handshake (slowloris
+	// guard); 0 = 10 s, negative = none.
+	DefaultConnectionTimeout time.Duration
+	// KeepAliveTime and KeepAliveInterval turn on TCP keep-alive when > 0.
+	KeepAliveTime     time.Duration
+	KeepAliveInterval time.Duration
+	// TCPDelay turns Nagle's algorithm on. By default it is off
+	// (TCP_NODELAY), as in Go's net package; the component's TcpNoDelay
+	// setting is its negation.
+	TCPDelay bool
+	// InBufferSize and OutBufferSize set SO_RCVBUF and SO_SNDBUF (0 = OS default).
+	InBufferSize  int
+	OutBufferSize int
+
+	// AllowedClients is a comma-separated list of IPs and CIDR prefixes
+	// allowed to connect ("" = everyone); others are closed before any
+	// byte is read.
+	AllowedClients string
+	// MaxConnections refuses connections beyond this many with HTTP 503 (0 = no limit).
+	MaxConnections int
+
+	// BufferMessage delivers each message whole in one OnDataIn (bounded by
+	// MaxMessageSize) instead of piece by piece as frames arrive.
+	BufferMessage bool
+	// MaxMessageSize bounds an incoming message; beyond it the connection is
+	// closed with 1009 (0 = 16 MiB, negative = no limit).
+	MaxMessageSize int64
+	// MaxFrameSize fragments outgoing messages larger than this (0 = never).
+	MaxFrameSize int
+	// MaxHeaderBytes bounds the upgrade request head (431 beyond; 0 = 8 KiB).
+	MaxHeaderBytes int
+	// Origins lists allowed Origin header values ("*" or empty = any); others get 403.
+	Origins []string
+	// Subprotocols lists the server's subprotocols in preference order; the
+	// first one the client offers is chosen.
+	Subprotocols []string
+	// Compression configures permessage-deflate.
+	Compression Compression
+
+	// MaxOutboundQueue bounds each connection's queued outgoing bytes
+	// (0 = 1 MiB); SlowConsumer says what happens beyond it.
+	MaxOutboundQueue int
+	SlowConsumer     SlowConsumerPolicy
+	// MaxPausedBytes bounds input held while a connection's AcceptData is
+	// off; beyond it the connection is closed with 1008 (0 = 1 MiB).
+	MaxPausedBytes int
+
+	// PingInterval sends a ping after this long without input (0 = never).
+	// Without IdleTimeout, a connection silent for two intervals is closed.
+	PingInterval time.Duration
+	// IdleTimeout closes (1001) connections silent this long (0 = never).
+	IdleTimeout time.Duration
+	// WaitForCloseResponse keeps TCP open after a server-sent close until
+	// the peer's close arrives (bounded by CloseTimeout).
+	WaitForCloseResponse bool
+	// CloseTimeout bounds the closing handshake and final drain (0 = 5 s).
+	CloseTimeout time.Duration
+	// DisconnectStatusCode and DisconnectStatusDescription are the close
+	// code (0 = 1000) and reason used by Disconnect.
+	DisconnectStatusCode        int
+	DisconnectStatusDescription string
+
+	// TLS turns on wss:// when non-nil and Enabled.
+	TLS *TLSConfig
+
+	// HTTPHandler answers requests that are not WebSocket upgrades (health
+	// checks, metrics, a demo page). It runs on its own goroutine; the
+	// response is sent with Connection: close. nil = 426 Upgrade Required.
+	HTTPHandler http.Handler
+
+	// LogLevel selects OnLog and Logger output: 0 none, 1 info, 2 verbose, 3 debug.
+	LogLevel int
+	// Logger, when set, receives the same lines as OnLog.
+	Logger *slog.Logger
+}

@@ -1,0 +1,187 @@
+package api
+
+import (
+	"crypto/x509"
+	"net/http"
+
+	"github.com/wsloop/wsloop/codec"
+)
+
+// ConnID identifies a connection. IDs are never reused while a server runs.
+type ConnID uint64
+
+// DataFormat is the type of a message.
+type DataFormat uint8
+
+// Message types.
+const (
+	DataText   DataFormat = 1 // UTF-8 text message
+	DataBinary DataFormat = 2 // binary message
+	DataPong   DataFormat = 3 // a pong control frame's payload (DataInEvent only)
+)
+
+// String returns "text", "binary" or "pong".
+func (f DataFormat) String() string {
+	switch f {
+	case DataText:
+		return "text"
+	case DataBinary:
+		return "binary"
+	case DataPong:
+		return "pong"
+	}
+	return "unknown"
+}
+
+func formatOf(op codec.OpCode) DataFormat {
+	switch op {
+	case codec.OpText:
+		return DataText
+	case codec.OpPong:
+		return DataPong
+	}
+	return DataBinary
+}
+
+func opOf(f DataFormat) codec.OpCode {
+	if f == DataText {
+		return codec.OpText
+	}
+	return codec.OpBinary
+}
+
+// Events holds the server's event handlers; nil fields are skipped. Every
+// handler runs on the connection's event loop, one at a time per
+// connection, and must not block (no blocking I/O, no waiting Send, no
+// SendFile: hand such work to a goroutine). Event structs are reused
+// between calls: do not keep pointers to them, and copy byte slices (they are
+// valid only during the call).
+type Events struct {
+	OnConnectionRequest       func(*ConnectionRequestEvent)
+	OnWebSocketOpenRequest    func(*WebSocketOpenRequestEvent)
+	OnConnected               func(*ConnectedEvent)
+	OnDataIn                  func(*DataInEvent)
+	OnDisconnected            func(*DisconnectedEvent)
+	OnError                   func(*ErrorEvent)
+	OnLog                     func(*LogEvent)
+	OnReadyToSend             func(*ReadyToSendEvent)
+	OnSSLClientAuthentication func(*SSLClientAuthenticationEvent)
+	OnSSLConnectionRequest    func(*SSLConnectionRequestEvent)
+	OnSSLStatus               func(*SSLStatusEvent)
+}
+
+// ConnectionRequestEvent fires for a new TCP connection before any byte is
+// read, after AllowedClients allowed it. Set Accept to false to refuse it.
+type ConnectionRequestEvent struct {
+	Address string // remote IP
+	Port    int    // remote port
+	Accept  bool   // out: true (default) accepts
+}
+
+// WebSocketOpenRequestEvent fires for each valid upgrade request. The
+// handler may reject it (StatusCode 4xx/5xx), choose a subprotocol, and add
+// response headers.
+type WebSocketOpenRequestEvent struct {
+	ConnectionID ConnID
+	RequestURI   string
+	Host         string
+	Origin       string
+	SubProtocols []string // offered by the client, in order
+	Extensions   []string // offered extension items, in order
+	// StatusCode is 101 to accept (default), or the HTTP status to reject with.
+	StatusCode int
+	// Reason is the body of a rejection.
+	Reason string
+	// SubProtocol is the chosen subprotocol (pre-set to the server's
+	// preference from Config.Subprotocols); it must be one of SubProtocols.
+	SubProtocol string
+	// ResponseHeaders are added to the response (101 or rejection).
+	ResponseHeaders http.Header
+	// DisableCompression refuses permessage-deflate for this connection.
+	DisableCompression bool
+	header             func(string) string
+}
+
+// Header returns the first value of a request header (case-insensitive
+// name), "" if absent.
+func (e *WebSocketOpenRequestEvent) Header(name string) string { return e.header(name) }
+
+// ConnectedEvent fires once the 101 response is queued.
+type ConnectedEvent struct {
+	ConnectionID ConnID
+	StatusCode   int    // 101
+	Description  string // "Switching Protocols"
+}
+
+// DataInEvent delivers a message (Config.BufferMessage) or a piece of one.
+// Data is valid only during the call.
+type DataInEvent struct {
+	ConnectionID ConnID
+	DataFormat   DataFormat
+	Data         []byte
+	// EOM is true on the last piece of a message (always with BufferMessage,
+	// for compressed messages, and for pongs).
+	EOM bool
+}
+
+// DisconnectedEvent fires once per connection that reached Connected.
+type DisconnectedEvent struct {
+	ConnectionID ConnID
+	StatusCode   int    // close code received or sent; 1006 if the TCP connection just ended
+	Description  string // close reason
+}
+
+// ErrorEvent reports a failure on a connection (ConnectionID 0 for
+// server-level errors): protocol violations (Code is the close code sent),
+// refused handshakes (Code is the HTTP status), timeouts, TLS failures, and
+// panics in event handlers (the connection is closed with 1011).
+type ErrorEvent struct {
+	ConnectionID ConnID
+	Code         int
+	Description  string
+	Err          error
+}
+
+// LogEvent carries a log line when Config.LogLevel enables it.
+type LogEvent struct {
+	ConnectionID ConnID
+	LogLevel     int // 1 info, 2 verbose, 3 debug
+	Message      string
+	LogType      string // "Info", "Verbose" or "Debug"
+}
+
+// ReadyToSendEvent fires when an outbound queue that refused a send with
+// ErrWouldBlock has drained below half its limit.
+type ReadyToSendEvent struct {
+	ConnectionID ConnID
+}
+
+// SSLClientAuthenticationEvent fires when a TLS client presents a
+// certificate. Set Accept to decide; it is pre-set to the result of the
+// standard verification against the configured client CAs.
+type SSLClientAuthenticationEvent struct {
+	ConnectionID ConnID
+	Certificate  *x509.Certificate
+	CertEncoded  []byte
+	Subject      string
+	Issuer       string
+	Status       string // "ok" or the verification error
+	Accept       bool
+}
+
+// SSLConnectionRequestEvent fires when a ClientHello arrives. The handler may
+// choose the certificate for this connection.
+type SSLConnectionRequestEvent struct {
+	ConnectionID        ConnID
+	ServerName          string   // SNI
+	SupportedCiphers    []string // offered cipher suites
+	SignatureAlgorithms []string
+	SupportedVersions   []string
+	Certificate         *Certificate // out: certificate to use (nil = configured)
+}
+
+// SSLStatusEvent reports TLS handshake progress.
+type SSLStatusEvent struct {
+	ConnectionID ConnID
+	Message      string
+}
