@@ -1,0 +1,37 @@
+package loadtest
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+// BenchmarkEchoPath measures one echo round on a connection's hot path:
+// parse the echoed frame, verify it, record the latency and queue the next
+// masked request. No sockets are involved.
+func BenchmarkEchoPath(b *testing.B) {
+	o := Options{Scenario: ScenarioEcho, Size: 128, Inflight: 1}.Defaults()
+	r := &runner{o: o, start: time.Now(), pat: newPattern(o.Size), op: opBin, msgLimit: math.MaxUint64}
+	r.errs.c = &r.c
+	l := &loop{r: r, st: &msgCounters{}, rec: newRecorder(), phase: phTraffic}
+	r.loops = []*loop{l}
+	c := newConn(roleEcho, &o, 1)
+	c.l = l
+	c.out = make([]byte, 0, 4096)
+	var frames [patternPeriod][]byte
+	for i := range frames {
+		frames[i] = serverFrame(true, opBin, r.pat.payload(uint64(i)))
+	}
+	c.sendEcho()
+	b.ReportAllocs()
+	b.SetBytes(int64(o.Size))
+	for i := 0; b.Loop(); i++ {
+		c.out, l.dirty, c.dirty = c.out[:0], l.dirty[:0], false
+		if err := c.fr.feed(frames[c.recvd%patternPeriod], c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if r.c.errorTotal.Load() != 0 || c.recvd == 0 {
+		b.Fatalf("errors %v, received %d", r.errs.snapshot(), c.recvd)
+	}
+}

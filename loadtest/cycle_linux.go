@@ -1,0 +1,127 @@
+package loadtest
+
+import (
+	"context"
+	"encoding/binary"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// runCycles runs churn or handshake cycles on o.DialWorkers blocking workers
+// until ctx ends. Churn (and handshake with -rate) paces cycle starts.
+func (r *runner) runCycles(ctx context.Context) {
+	var next atomic.Int64
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < r.o.DialWorkers; w++ {
+		wg.Go(func() {
+			buf := make([]byte, 4096)
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if r.o.Rate > 0 {
+					at := start.Add(time.Duration(float64(i) / r.o.Rate * float64(time.Second)))
+					if !sleepUntil(ctx, at) {
+						return
+					}
+				}
+				if r.o.Messages > 0 && i >= int64(r.o.Messages) {
+					return
+				}
+				r.cycle(ctx, buf)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// cycle is one connect, upgrade, close cycle.
+func (r *runner) cycle(ctx context.Context, buf []byte) {
+	r.c.attempts.Add(1)
+	t0 := time.Now()
+	nc, rest, err := r.d.dial(ctx)
+	if err != nil {
+		if !ctxDone(ctx) {
+			r.errs.addErr(errKind(err, ErrKindDial), err)
+		}
+		return
+	}
+	r.hs.record(int64(time.Since(t0)))
+	r.c.opened.Add(1)
+	r.c.addOpen(1)
+	defer r.c.addOpen(-1)
+	defer nc.Close()
+	frame := appendClose(buf[:0], 1000, uint32(rand.Uint64()))
+	_ = nc.SetDeadline(time.Now().Add(r.o.Timeout))
+	if _, err := nc.Write(frame); err != nil {
+		r.errs.addErr(errKind(err, ErrKindIO), err)
+		return
+	}
+	if r.o.Scenario == ScenarioHandshake {
+		r.c.cycles.Add(1)
+		return
+	}
+	code, err := awaitClose(nc, rest, buf, r.o.MaxMessageSize)
+	if err != nil {
+		r.errs.addErr(errKind(err, ErrKindDisconnect), err)
+		return
+	}
+	if code != 1000 && code != 1005 {
+		r.errs.add("close_code_" + strconv.Itoa(int(code)))
+		return
+	}
+	// The server should now close TCP; wait for that briefly.
+	_ = nc.SetReadDeadline(time.Now().Add(r.o.CloseTimeout))
+	for i := 0; i < 64; i++ {
+		if _, err := nc.Read(buf); err != nil {
+			break
+		}
+	}
+	r.c.closedOK.Add(1)
+	r.c.cycles.Add(1)
+	r.cyc.record(int64(time.Since(t0)))
+}
+
+// closeWaiter is a frameHandler that remembers the first close frame.
+type closeWaiter struct {
+	got  bool
+	code uint16
+}
+
+func (w *closeWaiter) onData(byte, []byte, bool) {}
+
+func (w *closeWaiter) onControl(op byte, p []byte) {
+	if op == opClose && !w.got {
+		w.got = true
+		w.code = 1005
+		if len(p) >= 2 {
+			w.code = binary.BigEndian.Uint16(p)
+		}
+	}
+}
+
+// awaitClose reads frames (starting with pending bytes) until a close frame
+// arrives and returns its code.
+func awaitClose(nc net.Conn, pending, buf []byte, maxMsg int) (uint16, error) {
+	var fr frameReader
+	fr.maxMessage = uint64(maxMsg)
+	var w closeWaiter
+	if err := fr.feed(pending, &w); err != nil {
+		return 0, &kindError{ErrKindProtocol, err}
+	}
+	for !w.got {
+		n, err := nc.Read(buf)
+		if n > 0 {
+			if ferr := fr.feed(buf[:n], &w); ferr != nil {
+				return 0, &kindError{ErrKindProtocol, ferr}
+			}
+		}
+		if err != nil && !w.got {
+			return 0, err
+		}
+	}
+	return w.code, nil
+}

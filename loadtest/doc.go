@@ -1,0 +1,30 @@
+// Package loadtest is a load-generating WebSocket client and the engine behind
+// `wsloop loadtest`. It tests any RFC 6455 server: it imports no other wsloop
+// package and speaks the protocol itself (handshake, masked client frames, an
+// incremental reader for server frames).
+//
+// Scenarios: idle (hold many connections), echo (request/response with payload
+// verification), broadcast (one sender, many receivers, latency from a
+// timestamp embedded in each message), churn (paced connect/close cycles with
+// close-handshake checks) and handshake (maximum handshake rate).
+//
+// Design, so that the client is not the bottleneck:
+//   - ws:// connections are dialed and upgraded by a bounded pool of blocking
+//     workers (the handshake is short), then their socket descriptors are
+//     handed to a small number of epoll event loops (Linux). A loop owns its
+//     connections: reading, frame parsing, echo replies, pacing, timeouts and
+//     closing all run on it, and the writes produced while handling one batch
+//     of events leave in one write(2) per connection.
+//   - wss:// connections use crypto/tls, which is blocking, so each one has a
+//     reader and a writer goroutine that feed the same loop logic. This path
+//     costs more memory and CPU per connection; prefer ws:// for capacity runs.
+//   - churn and handshake cycles run on the blocking worker pool.
+//
+// Latency is recorded in HdrHistograms (microseconds, 1 µs to 60 s, three
+// significant digits). The client's own CPU time (getrusage) is reported so a
+// reader can tell whether the client was saturated, and with ServerPID the
+// server's RSS and CPU time are sampled from /proc.
+//
+// Only loopback targets and source addresses are accepted unless
+// Options.AllowRemote is set.
+package loadtest

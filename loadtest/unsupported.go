@@ -1,0 +1,25 @@
+//go:build !linux
+
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"syscall"
+	"time"
+)
+
+// errUnsupported is returned by Run on systems without epoll.
+var errUnsupported = errors.New("loadtest: needs Linux (epoll event loops and /proc)")
+
+// Progress prints live progress while Run works (Linux only).
+type Progress struct{}
+
+// NewProgress returns a Progress writing to w.
+func NewProgress(io.Writer, time.Duration) *Progress { return &Progress{} }
+
+// Run executes one load test; it needs Linux.
+func Run(context.Context, Options, *Progress) (*Result, error) { return nil, errUnsupported }
+
+func bindNoPort(string, string, syscall.RawConn) error { return nil }
