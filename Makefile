@@ -1,0 +1,55 @@
+# wsloop — make targets. `make run` starts the server; `make test` is what CI runs.
+GO      ?= go
+ADDR    ?= 127.0.0.1:8080
+FUZZTIME ?= 60s
+
+.PHONY: run test test-short lint vet deps fuzz bench bench-quick conformance loadtest soak build
+
+build:
+	$(GO) build -o wsloop ./cmd/wsloop
+
+## run: the server with the demo page, /echo, /chat, /healthz, /metrics
+run:
+	$(GO) run ./cmd/wsloop serve -addr $(ADDR)
+
+## test: everything CI runs — lint, race tests of every module, interop with real clients
+test: deps lint
+	$(GO) test -race -count=1 -timeout 20m ./...
+	cd bench && $(GO) test -count=1 -timeout 10m ./...
+
+## test-short: the core module's tests without installing interop dependencies
+test-short: lint
+	WSLOOP_INTEROP=off $(GO) test -race -count=1 ./...
+
+deps:
+	bash .ci/install-deps.sh
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	cd bench && $(GO) vet ./...
+
+## fuzz: each fuzz target for FUZZTIME (default 60s)
+fuzz:
+	$(GO) test ./codec/ -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./codec/ -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./codec/ -run '^$$' -fuzz '^FuzzInflate$$' -fuzztime $(FUZZTIME)
+
+## bench: Go micro-benchmarks, then the peer comparison (full, < 20 min)
+bench:
+	$(GO) test ./codec/ ./engine/ -run '^$$' -bench . -benchmem
+	cd bench && $(GO) run ./cmd/benchrun
+
+## bench-quick: the peer comparison's quick mode (< 5 min)
+bench-quick:
+	cd bench && $(GO) run ./cmd/benchrun -quick
+
+## conformance: the full RFC 6455/7692 suite against a fresh server; report in conformance-report.md
+conformance: build
+	./scripts/conformance.sh
+
+## loadtest: 10,000 echo connections against a running `make run`
+loadtest:
+	$(GO) run ./cmd/wsloop loadtest -url ws://$(ADDR)/echo -scenario echo -conns 10000 -duration 30s

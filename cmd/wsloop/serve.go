@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wsloop/wsloop/api"
+)
+
+// serveFlags are the serve command's settings.
+type serveFlags struct {
+	addr        string
+	compress    bool
+	maxConns    int
+	maxMessage  int64
+	maxOutbound int
+	ping        time.Duration
+	idle        time.Duration
+	loops       int
+	logLevel    int
+	origins     string
+	allowed     string
+	tlsCert     string
+	tlsKey      string
+	selfSigned  bool
+	handshakeTO time.Duration
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
+	f := &serveFlags{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address host:port (port 0 picks one)")
+	fs.BoolVar(&f.compress, "compress", false, "offer permessage-deflate (RFC 7692)")
+	fs.IntVar(&f.maxConns, "max-conns", 0, "refuse connections beyond this many with 503 (0 = no limit)")
+	fs.Int64Var(&f.maxMessage, "max-message", 16<<20, "largest incoming message in bytes (1009 beyond)")
+	fs.IntVar(&f.maxOutbound, "max-outbound", 4<<20, "per-connection outbound queue limit in bytes")
+	fs.DurationVar(&f.ping, "ping", 0, "send a ping after this long without input (0 = off)")
+	fs.DurationVar(&f.idle, "idle", 0, "close connections idle this long (0 = off)")
+	fs.DurationVar(&f.handshakeTO, "handshake-timeout", 10*time.Second, "deadline for the TCP+TLS+HTTP handshake")
+	fs.IntVar(&f.loops, "loops", 0, "event loops (0 = GOMAXPROCS)")
+	fs.IntVar(&f.logLevel, "log", 1, "log level: 0 none, 1 info, 2 verbose, 3 debug")
+	fs.StringVar(&f.origins, "origins", "", "comma-separated allowed Origin values (empty = any)")
+	fs.StringVar(&f.allowed, "allowed-clients", "", "comma-separated IPs/CIDRs allowed to connect (empty = any)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file: serve wss://")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for -tls-cert")
+	fs.BoolVar(&f.selfSigned, "tls-self-signed", false, "serve wss:// with a fresh self-signed certificate (demos)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// config builds the server configuration from the flags.
+func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
+	host, portStr, err := net.SplitHostPort(f.addr)
+	if err != nil {
+		return api.Config{}, fmt.Errorf("bad -addr: %w", err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return api.Config{}, fmt.Errorf("bad -addr port %q", portStr)
+	}
+	cfg := api.Config{
+		LocalHost:                host,
+		LocalPort:                port,
+		EventLoops:               f.loops,
+		BufferMessage:            true,
+		MaxConnections:           f.maxConns,
+		MaxMessageSize:           f.maxMessage,
+		MaxOutboundQueue:         f.maxOutbound,
+		PingInterval:             f.ping,
+		IdleTimeout:              f.idle,
+		DefaultConnectionTimeout: f.handshakeTO,
+		AllowedClients:           f.allowed,
+		LogLevel:                 f.logLevel,
+		Logger:                   logger,
+		Compression:              api.Compression{Enabled: f.compress},
+	}
+	if f.origins != "" {
+		cfg.Origins = strings.Split(f.origins, ",")
+	}
+	tlsCfg, err := f.tlsConfig()
+	if err != nil {
+		return api.Config{}, err
+	}
+	cfg.TLS = tlsCfg
+	return cfg, nil
+}
+
+// app is the demo application: /echo echoes, /chat is a broadcast room.
+type app struct {
+	srv *api.Server
+}
+
+func (a *app) events() api.Events {
+	return api.Events{
+		OnDataIn: func(e *api.DataInEvent) {
+			if e.DataFormat == api.DataPong {
+				return
+			}
+			if isChat(a.srv.UserData(e.ConnectionID)) {
+				_ = a.srv.Broadcast(e.DataFormat, e.Data, func(t api.Target) bool { return isChat(t.UserData()) })
+				return
+			}
+			_ = a.srv.SendMessage(e.ConnectionID, e.DataFormat, e.Data)
+		},
+		OnWebSocketOpenRequest: func(e *api.WebSocketOpenRequestEvent) {
+			path, _, _ := strings.Cut(e.RequestURI, "?")
+			switch path {
+			case "/echo", "/":
+			case "/chat":
+				_ = a.srv.SetUserData(e.ConnectionID, chatRoom{})
+			default:
+				e.StatusCode, e.Reason = http.StatusNotFound, "no WebSocket endpoint at "+path+" (try /echo or /chat)"
+			}
+		},
+	}
+}
+
+// chatRoom marks connections of the /chat room.
+type chatRoom struct{}
+
+func isChat(v any) bool { _, ok := v.(chatRoom); return ok }
+
+// httpHandler serves the demo page, health and metrics.
+func (a *app) httpHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, demoPage)
+	})
+	// The WebSocket endpoints answer plain HTTP with 426 Upgrade Required.
+	upgrade := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		http.Error(w, "this is a WebSocket endpoint: upgrade required", http.StatusUpgradeRequired)
+	}
+	mux.HandleFunc("/echo", upgrade)
+	mux.HandleFunc("/chat", upgrade)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(a.srv.Metrics())
+	})
+	return mux
+}
+
+// startApp starts the demo application's server with cfg.
+func startApp(cfg api.Config) (*app, error) {
+	a := &app{}
+	cfg.HTTPHandler = a.httpHandler()
+	a.srv = api.New(cfg, a.events())
+	if err := a.srv.Listen(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg, err := f.config(logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsloop:", err)
+		return 2
+	}
+	a, err := startApp(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "wsloop: listen:", err)
+		return 1
+	}
+	scheme, wsScheme := "http", "ws"
+	if cfg.TLS != nil {
+		scheme, wsScheme = "https", "wss"
+	}
+	addr := net.JoinHostPort(cfg.LocalHost, strconv.Itoa(a.srv.LocalPort()))
+	fmt.Fprintf(stdout, "wsloop listening on %s://%s  (demo page: %s://%s/  echo: %s://%s/echo  chat: %s://%s/chat)\n",
+		wsScheme, addr, scheme, addr, wsScheme, addr, wsScheme, addr)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "wsloop: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.srv.Shutdown(sctx); err != nil {
+		fmt.Fprintln(stderr, "wsloop: shutdown:", err)
+		return 1
+	}
+	return 0
+}
