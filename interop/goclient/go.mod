@@ -1,0 +1,5 @@
+module github.com/wsloop/wsloop/interop/goclient
+
+go 1.26
+
+require github.com/gorilla/websocket v1.5.3
