@@ -60,6 +60,7 @@ type Conn struct {
 	inReady     bool // listed in loop.ready
 	wantReady   bool // a send was refused; fire ReadyToSend on drain
 	interrupted bool
+	slowClosed  bool                       // the slow-consumer close was posted (once)
 	pending     *bytebufferpool.ByteBuffer // frames waiting for the loop (plaintext)
 	cipher      *bytebufferpool.ByteBuffer // TLS records ready to write (handshake flights, alerts)
 	outBuffered int                        // gnet's outbound bytes at the last flush/tick

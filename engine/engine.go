@@ -213,16 +213,25 @@ func (e *Engine) tickLoopsForever() {
 	t := time.NewTimer(tick)
 	defer t.Stop()
 	next := tick
+	lastTick := time.Now()
 	for {
 		select {
 		case <-e.stopped:
 			return
 		case <-t.C:
 		}
-		e.eachLoop(func(l *loop) { l.requestTick() })
 		// Congested connections are polled more often so that senders
 		// waiting for room and ReadyToSend learn of a drain quickly. The
-		// wheel still advances once per tick period.
+		// wheel still advances once per tick period: a fast wake-up only
+		// polls (before, every fast wake-up advanced the wheel, so that
+		// CloseWait, idle and handshake deadlines fired up to 5x early
+		// while any connection was congested).
+		if now := time.Now(); now.Sub(lastTick) >= tick-fastTick/2 {
+			lastTick = now
+			e.eachLoop(func(l *loop) { l.requestTick() })
+		} else {
+			e.eachLoop(func(l *loop) { l.requestPoll() })
+		}
 		next = tick
 		if e.congestion.Load() > 0 {
 			next = fastTick

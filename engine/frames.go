@@ -16,8 +16,11 @@ var (
 func codecPolicy(string) *codec.ProtocolError { return errPausedOverflow }
 
 // onFrames decodes every complete frame in p (and keeps partial state in the
-// decoder), dispatching data and control frames.
-func (l *loop) onFrames(c *Conn, p []byte) {
+// decoder), dispatching data and control frames. It returns how many bytes
+// it used: all of them, unless AcceptData was turned off during a callback,
+// in which case decoding stops after that event and the rest waits.
+func (l *loop) onFrames(c *Conn, p []byte) int {
+	total := len(p)
 	// Next is called until it reports EventNone, even once p is used up: an
 	// error found after the bytes of a data event (invalid UTF-8 at the end
 	// of a chunk) is returned by the following call.
@@ -26,17 +29,21 @@ func (l *loop) onFrames(c *Conn, p []byte) {
 		p = p[n:]
 		if err != nil {
 			l.fail(c, err)
-			return
+			return total
 		}
 		switch ev.Kind {
 		case codec.EventNone:
-			return
+			return total
 		case codec.EventData:
 			l.onData(c, &ev)
 		case codec.EventControl:
 			l.onControl(c, &ev)
 		}
+		if c.paused.Load() && c.state == stateOpen {
+			return total - len(p)
+		}
 	}
+	return total
 }
 
 // onData handles one chunk of a data message: zero-copy delivery when a

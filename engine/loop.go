@@ -19,6 +19,7 @@ type loop struct {
 	ready     []*Conn       // connections with pending output
 	tasks     []func(*loop) // work posted by other goroutines
 	tickDue   bool
+	pollDue   bool // re-check congested connections without advancing the wheel
 	scheduled bool // a drain is queued or running: no need to Execute again
 	runFn     gnet.RunnableFunc
 
@@ -69,6 +70,15 @@ func (l *loop) requestTick() {
 	l.wakeLocked()
 }
 
+// requestPoll asks the loop to re-check its congested connections only
+// (the fast tick while some are congested): the timing wheel must keep its
+// own pace, or every deadline would fire up to five times too early.
+func (l *loop) requestPoll() {
+	l.mu.Lock()
+	l.pollDue = true
+	l.wakeLocked()
+}
+
 // wakeLocked unlocks l.mu and makes sure a drain will run.
 func (l *loop) wakeLocked() {
 	if l.scheduled {
@@ -99,13 +109,13 @@ func (l *loop) enter() {
 func (l *loop) drain() {
 	for {
 		l.mu.Lock()
-		if len(l.ready) == 0 && len(l.tasks) == 0 && !l.tickDue {
+		if len(l.ready) == 0 && len(l.tasks) == 0 && !l.tickDue && !l.pollDue {
 			l.scheduled = false
 			l.mu.Unlock()
 			return
 		}
-		ready, tasks, tickDue := l.ready, l.tasks, l.tickDue
-		l.ready, l.tasks, l.tickDue = l.spareReady[:0], l.spareTasks[:0], false
+		ready, tasks, tickDue, pollDue := l.ready, l.tasks, l.tickDue, l.pollDue
+		l.ready, l.tasks, l.tickDue, l.pollDue = l.spareReady[:0], l.spareTasks[:0], false, false
 		l.mu.Unlock()
 
 		for i, fn := range tasks {
@@ -118,6 +128,8 @@ func (l *loop) drain() {
 		}
 		if tickDue {
 			l.onTick()
+		} else if pollDue {
+			l.checkCongested()
 		}
 		l.spareReady, l.spareTasks = ready[:0], tasks[:0]
 	}

@@ -57,6 +57,13 @@ func (c *Conn) waitRoomLocked() error {
 			return nil
 		}
 		if c.eng.opts.SlowConsumer == PolicyClose {
+			// Post the close (and count it) once: until the loop runs it the
+			// state is still open, and every refused Send used to post
+			// another close and count another slow consumer.
+			if c.slowClosed {
+				return ErrSlowConsumer
+			}
+			c.slowClosed = true
 			c.eng.metrics.SlowConsumers.Add(1)
 			c.loop.post(func(l *loop) {
 				l.logf(c, 1, "slow consumer: outbound queue over %d bytes", max)

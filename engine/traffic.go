@@ -24,39 +24,51 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 		}
 		return gnet.None
 	}
-	buf, _ := gc.Next(-1)
+	// Peek and Discard what was used rather than Next: when a handler
+	// turns AcceptData off in the middle of a read, the frames after that
+	// point stay in gnet's buffer and are delivered after resume (with
+	// Next they were delivered at once, pause or not).
+	buf, _ := gc.Peek(-1)
 	if len(buf) == 0 && c.tls == nil {
 		return gnet.None
 	}
 	l.enter()
-	l.onInput(c, buf)
+	if n := l.onInput(c, buf); n > 0 {
+		_, _ = gc.Discard(n) // before drain, which may close gc
+	}
 	l.drain()
 	return gnet.None
 }
 
-// onInput routes bytes through TLS (if any) to the WebSocket layer.
-func (l *loop) onInput(c *Conn, buf []byte) {
+// onInput routes bytes through TLS (if any) to the WebSocket layer and
+// returns how many bytes of buf were used (all of them, except when
+// AcceptData was turned off on a plain connection).
+func (l *loop) onInput(c *Conn, buf []byte) (consumed int) {
+	consumed = len(buf) // also the answer after a panic: the connection is failing
 	defer l.recoverPanic(c)
 	c.lastRead = l.now
 	c.pingOut = false
 	if c.tls != nil {
 		l.onCiphertext(c, buf)
-		return
+		return len(buf)
 	}
-	l.onPlain(c, buf)
+	return l.onPlain(c, buf)
 }
 
-// onPlain processes plaintext bytes according to the connection's state.
-func (l *loop) onPlain(c *Conn, p []byte) {
+// onPlain processes plaintext bytes according to the connection's state
+// and returns how many it used (see onFrames).
+func (l *loop) onPlain(c *Conn, p []byte) int {
+	total := len(p)
 	if c.state == stateHandshake {
 		p = l.onHandshakeBytes(c, p)
 		if p == nil {
-			return
+			return total
 		}
 	}
 	if c.state == stateOpen || (c.state == stateClosing && !c.closeRecv) {
-		l.onFrames(c, p)
+		return total - len(p) + l.onFrames(c, p)
 	}
+	return total
 	// Bytes after a close frame, or on a failed connection, are ignored.
 }
 

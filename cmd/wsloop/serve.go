@@ -33,6 +33,7 @@ type serveFlags struct {
 	tlsKey      string
 	selfSigned  bool
 	handshakeTO time.Duration
+	pprof       string
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
@@ -54,6 +55,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file: serve wss://")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for -tls-cert")
 	fs.BoolVar(&f.selfSigned, "tls-self-signed", false, "serve wss:// with a fresh self-signed certificate (demos)")
+	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -178,6 +180,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "wsloop:", err)
 		return 2
+	}
+	if f.pprof != "" {
+		startPprof(f.pprof, stderr)
 	}
 	a, err := startApp(cfg)
 	if err != nil {
