@@ -52,7 +52,8 @@ func opOf(f DataFormat) codec.OpCode {
 
 // Events holds the server's event handlers; nil fields are skipped. Every
 // handler runs on the connection's event loop, one at a time per
-// connection, and must not block (no blocking I/O, no waiting Send, no
+// connection (except the SSL events that run during the TLS handshake, on
+// its goroutine: see SSLConnectionRequestEvent), and must not block (no blocking I/O, no waiting Send, no
 // SendFile: hand such work to a goroutine). Event structs are reused
 // between calls: do not keep pointers to them, and copy byte slices (they are
 // valid only during the call).
@@ -157,30 +158,43 @@ type ReadyToSendEvent struct {
 }
 
 // SSLClientAuthenticationEvent fires when a TLS client presents a
-// certificate. Set Accept to decide; it is pre-set to the result of the
-// standard verification against the configured client CAs.
+// certificate (TLSConfig.ClientAuth request or require). Accept is pre-set
+// to the result of wsloop's verification against the configured client
+// CAs (Status says why it failed); the handler may change it. It runs on
+// the connection's handshake goroutine, not its event loop: the struct is
+// allocated per call and the handler may run concurrently with others; it
+// must return quickly. Certificates are shared with crypto/tls: do not
+// modify them.
 type SSLClientAuthenticationEvent struct {
 	ConnectionID ConnID
-	Certificate  *x509.Certificate
-	CertEncoded  []byte
+	Certificate  *x509.Certificate   // the client's leaf certificate
+	Chain        []*x509.Certificate // everything the client sent, leaf first
+	CertEncoded  []byte              // DER of Certificate
 	Subject      string
 	Issuer       string
 	Status       string // "ok" or the verification error
-	Accept       bool
+	Accept       bool   // out: false refuses the handshake (bad_certificate alert)
 }
 
-// SSLConnectionRequestEvent fires when a ClientHello arrives. The handler may
-// choose the certificate for this connection.
+// SSLConnectionRequestEvent fires when a ClientHello arrives and a
+// certificate must be chosen (not on TLS 1.3 resumptions). The handler may
+// choose the certificate for this connection, e.g. by ServerName (SNI). It
+// runs on the connection's handshake goroutine, not its event loop: the
+// struct is allocated per call and the handler may run concurrently with
+// others; it must return quickly.
 type SSLConnectionRequestEvent struct {
 	ConnectionID        ConnID
-	ServerName          string   // SNI
-	SupportedCiphers    []string // offered cipher suites
-	SignatureAlgorithms []string
-	SupportedVersions   []string
+	ServerName          string       // SNI ("" if none)
+	SupportedCiphers    []string     // offered cipher suites (IANA names)
+	SignatureAlgorithms []string     // offered signature schemes
+	SupportedVersions   []string     // offered versions ("TLS 1.3", ...)
 	Certificate         *Certificate // out: certificate to use (nil = configured)
 }
 
-// SSLStatusEvent reports TLS handshake progress.
+// SSLStatusEvent reports TLS handshake progress: "TLS handshake started"
+// when the ClientHello is read (on the handshake goroutine, like the other
+// SSL events), then "TLS handshake completed: TLS 1.3, <cipher>, ..." or
+// "TLS handshake failed: ..." on the connection's event loop.
 type SSLStatusEvent struct {
 	ConnectionID ConnID
 	Message      string

@@ -62,15 +62,16 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	}
 	c.timeout.Store(int64(e.opts.SendTimeout))
 	c.lastRead = l.now
+	if e.bridge != nil {
+		// Before the registry publishes c: other goroutines read c.tls.
+		c.tls = e.bridge.NewConn(tlsTransport{c}, c.remote, c.local)
+	}
 	gc.SetContext(c)
 	e.count.Add(1)
 	e.reg.add(c)
 	l.addConn(c)
 	if e.opts.HandshakeTimeout > 0 {
 		l.wheel.schedule(c, ticksFor(e.opts.HandshakeTimeout))
-	}
-	if e.bridge != nil {
-		c.tls = e.bridge.NewConn(tlsTransport{c}, c.remote, c.local)
 	}
 	return nil, gnet.None
 }

@@ -2,10 +2,82 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"net"
 
 	"github.com/valyala/bytebufferpool"
+	"github.com/wsloop/wsloop/tlsbridge"
 )
+
+// TLSHandler is implemented by a Handler that wants to hear about TLS
+// handshakes. TLSHandshake runs on the connection's event loop once per TLS
+// connection whose handshake ended: with err nil when it completed (before
+// any plaintext of the connection is processed; c.TLSNegotiated() is set),
+// or with the *TLSError that fails the connection (Handler.Error follows).
+type TLSHandler interface {
+	TLSHandshake(c *Conn, err error)
+}
+
+// TLSError is a TLS failure on a connection, reported through
+// Handler.Error. Err is the cause: a crypto/tls error, or one of
+// tlsbridge's sentinel errors (ErrNotTLS for plaintext sent to a TLS port,
+// ErrPendingLimit, ...).
+type TLSError struct {
+	Handshake bool     // the handshake had not completed
+	Remote    net.Addr // the peer
+	Err       error
+}
+
+// Error describes the failure for logs and ErrorEvent.Description.
+func (e *TLSError) Error() string {
+	what := "TLS record layer error"
+	switch {
+	case errors.Is(e.Err, tlsbridge.ErrNotTLS):
+		what = "TLS handshake failed: the client did not send a TLS ClientHello (plain HTTP or WebSocket to a TLS port?)"
+	case e.Handshake:
+		what = "TLS handshake failed"
+	}
+	if e.Remote != nil {
+		what += " with " + e.Remote.String()
+	}
+	return fmt.Sprintf("wsloop: %s: %v", what, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *TLSError) Unwrap() error { return e.Err }
+
+// respNotTLS answers a plaintext HTTP request sent to a TLS port, as
+// net/http does, before the connection is closed.
+var respNotTLS = []byte("HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n" +
+	"Client sent an HTTP request to a TLS server: use https:// or wss://.\n")
+
+// TLSConnOf returns the connection whose TLS handshake passes nc to a
+// crypto/tls callback (tls.ClientHelloInfo.Conn in GetCertificate or
+// GetConfigForClient), or nil. Those callbacks run on the handshake
+// goroutine: only the connection's ID and other fields documented as safe
+// from any goroutine may be used.
+func TLSConnOf(nc net.Conn) *Conn {
+	t, ok := tlsbridge.TransportOf(nc)
+	if !ok {
+		return nil
+	}
+	tt, ok := t.(tlsTransport)
+	if !ok {
+		return nil
+	}
+	return tt.c
+}
+
+// TLSNegotiated returns the TLS parameters negotiated by the connection, or
+// nil on plain connections and before the handshake completed. Safe from
+// any goroutine.
+func (c *Conn) TLSNegotiated() *tlsbridge.Negotiated {
+	if c.tls == nil {
+		return nil
+	}
+	return c.tls.Negotiated()
+}
 
 // tlsTransport is how a connection's TLS handshake goroutine reaches the
 // socket: through the connection's single ordered outbound path.
@@ -41,27 +113,108 @@ func (l *loop) onCiphertext(c *Conn, buf []byte) {
 	if l.plain == nil {
 		l.plain = make([]byte, 0, 32<<10) // Feed decrypts into scratch[:cap]
 	}
-	out, err := c.tls.Feed(buf, l.plain[:0], l.tlsOut[:0], func(plain []byte) error {
-		l.onPlain(c, plain)
-		return nil
-	})
+	done := c.tls.HandshakeDone()
+	if done {
+		out, err := c.tls.Feed(buf, l.plain[:0], l.tlsOut[:0], func(plain []byte) error {
+			l.onPlain(c, plain)
+			return nil
+		})
+		l.afterFeed(c, buf, out, err, false)
+		return
+	}
+	// Handshake phase: this Feed may complete it, and then deliver the
+	// plaintext that arrived meanwhile; TLSHandshake must run first.
+	tc := &tlsCompletion{l: l, c: c}
+	out, err := c.tls.Feed(buf, l.plain[:0], l.tlsOut[:0], tc.deliver)
+	if !tc.reported && c.tls.HandshakeDone() {
+		tc.report()
+	}
+	l.afterFeed(c, buf, out, err, !tc.reported)
+}
+
+// tlsCompletion reports the end of a handshake before the first plaintext.
+type tlsCompletion struct {
+	l        *loop
+	c        *Conn
+	reported bool
+}
+
+func (t *tlsCompletion) deliver(plain []byte) error {
+	if !t.reported {
+		t.report()
+	}
+	t.l.onPlain(t.c, plain)
+	return nil
+}
+
+func (t *tlsCompletion) report() {
+	t.reported = true
+	l, c := t.l, t.c
+	if n := c.tls.Negotiated(); n != nil && 2 <= l.eng.h.LogLevel() {
+		l.logf(c, 2, "TLS handshake completed: %s, %s, server name %q, ALPN %q, resumed %v",
+			n.VersionName(), n.CipherSuiteName(), n.ServerName, n.ALPN, n.DidResume)
+	}
+	l.callTLSHandshake(c, nil)
+}
+
+// afterFeed queues the bridge's output and handles a fatal error: alerts
+// are written, then the connection is closed.
+func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
+	if cap(out) <= 1<<20 && cap(out) > cap(l.tlsOut) {
+		l.tlsOut = out[:0] // keep the grown scratch
+	}
 	if len(out) > 0 {
 		c.mu.Lock()
 		c.appendRawCipherLocked(out)
 		c.mu.Unlock()
 	}
-	if err != nil {
-		l.logf(c, 2, "TLS: %v", err)
-		if c.state != stateClosed {
-			if !errors.Is(err, io.EOF) { // EOF: the peer sent close_notify
-				l.eng.h.Error(c, err)
-			}
-			c.closeTCP = true
-			l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+	if err == nil || c.state == stateClosed {
+		return
+	}
+	if errors.Is(err, io.EOF) { // the peer sent close_notify
+		l.logf(c, 2, "TLS: peer sent close_notify")
+	} else {
+		terr := &TLSError{Handshake: handshake, Remote: c.remote, Err: err}
+		if handshake {
+			l.eng.metrics.HandshakeErrors.Add(1)
+			l.callTLSHandshake(c, terr)
+		}
+		l.logf(c, 2, "%v", terr)
+		l.eng.h.Error(c, terr)
+		if errors.Is(err, tlsbridge.ErrNotTLS) && len(in) > 0 && in[0] >= 'A' && in[0] <= 'Z' {
 			c.mu.Lock()
-			c.markReadyLocked()
+			c.appendRawCipherLocked(respNotTLS) // plaintext: the peer speaks HTTP
 			c.mu.Unlock()
 		}
+	}
+	if c.state == stateHandshake || c.state == stateOpen {
+		c.mu.Lock()
+		c.state = stateClosing
+		c.mu.Unlock()
+	}
+	c.closeTCP = true
+	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+	c.mu.Lock()
+	c.markReadyLocked()
+	c.mu.Unlock()
+}
+
+func (l *loop) callTLSHandshake(c *Conn, err error) {
+	th, ok := l.eng.h.(TLSHandler)
+	if !ok {
+		return
+	}
+	defer l.recoverPanic(c)
+	th.TLSHandshake(c, err)
+}
+
+// sendCloseNotify writes a close_notify alert before the TCP connection of
+// a TLS connection closes (nothing if the handshake did not complete or the
+// TLS layer failed). Loop only.
+func (l *loop) sendCloseNotify(c *Conn) {
+	out := c.tls.CloseNotify(l.tlsOut[:0])
+	if len(out) > 0 {
+		_, _ = c.gc.Write(out)
 	}
 }
 

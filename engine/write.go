@@ -136,6 +136,12 @@ func (l *loop) closeNow(c *Conn) {
 	if c.state == stateClosed {
 		return
 	}
+	if c.tls != nil {
+		l.sendCloseNotify(c) // TLS: close_notify before the TCP FIN
+		if c.state == stateClosed {
+			return
+		}
+	}
 	_ = l.el.Close(c.gc)
 }
 
@@ -145,6 +151,16 @@ func (l *loop) flush(c *Conn) {
 	c.mu.Lock()
 	buf, cipher := c.pending, c.cipher
 	c.pending, c.cipher = nil, nil
+	// The bytes taken here are on their way into gnet's buffer: count them
+	// there until afterWrite reads the real figure. Before, a sender that
+	// checked the limit in between saw an empty-looking queue and could
+	// overshoot MaxOutbound (SendFile queued up to ~1.6x the limit).
+	if buf != nil {
+		c.outBuffered += len(buf.B)
+	}
+	if cipher != nil {
+		c.outBuffered += len(cipher.B)
+	}
 	c.inReady = false
 	state := c.state
 	if c.deflater != nil && !c.parkListed && c.deflater.Holding() {

@@ -75,3 +75,16 @@ type noAddr struct{}
 
 func (noAddr) Network() string { return "tcp" }
 func (noAddr) String() string  { return "unknown" }
+
+// TransportOf returns the Transport of the connection that nc belongs to,
+// when nc is the net.Conn that crypto/tls hands to its callbacks
+// (tls.ClientHelloInfo.Conn in GetCertificate and GetConfigForClient). It
+// lets those callbacks, which run on the handshake goroutine, find out which
+// connection is handshaking. ok is false for any other net.Conn.
+func TransportOf(nc net.Conn) (t Transport, ok bool) {
+	a, ok := nc.(*adapter)
+	if !ok || a == nil {
+		return nil, false
+	}
+	return a.t, true
+}

@@ -65,6 +65,7 @@ type Bridge struct {
 	tail    *handshake
 
 	chunkPool sync.Pool // *[maxPlaintext]byte used by Encrypt to coalesce pieces
+	rawPool   sync.Pool // *[]byte read buffers lent to tls.Conns during Feed
 }
 
 // NewBridge validates cfg, applies defaults and returns a Bridge.
@@ -91,6 +92,7 @@ func NewBridge(cfg Config) (*Bridge, error) {
 		b.maxPending = DefaultMaxPendingBytes
 	}
 	b.chunkPool.New = func() any { return new([maxPlaintext]byte) }
+	b.rawPool.New = func() any { buf := make([]byte, 0, rawBufSize); return &buf }
 	return b, nil
 }
 

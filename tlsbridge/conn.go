@@ -3,7 +3,9 @@ package tlsbridge
 import (
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
+	"sync/atomic"
 )
 
 // Connection states.
@@ -24,8 +26,10 @@ type Conn struct {
 	hs     *handshake // non-nil until then
 	remote net.Addr
 	local  net.Addr
-	in     []byte // ciphertext being read by tc (loop mode, during Feed)
-	out    []byte // destination of tc's writes (loop mode, during a call)
+	in     []byte  // ciphertext being read by tc (loop mode, during Feed)
+	out    []byte  // destination of tc's writes (loop mode, during a call)
+	raw    *[]byte // read buffer lent to tc while a record is incomplete (see rawinput.go)
+	neg    atomic.Pointer[Negotiated]
 	state  uint8
 }
 
@@ -53,7 +57,8 @@ func (c *Conn) HandshakeDone() bool { return c.state == stateOpen }
 //
 // Feed returns outBuf with the ciphertext that the loop must write now
 // appended (alerts, KeyUpdate responses), and a non-nil error when the
-// connection must be closed: io.EOF after the peer's close_notify, crypto/tls
+// connection must be closed: io.EOF after the peer's close_notify (the
+// connection may still send its own with CloseNotify), crypto/tls
 // errors (alerts, bad records, refused renegotiation, too many KeyUpdates),
 // ErrNotTLS, ErrPendingLimit or ErrClosed. Write out even when err is not
 // nil: it may hold an alert for the peer.
@@ -75,6 +80,7 @@ func (c *Conn) Feed(ciphertext, scratch, outBuf []byte, deliver func(plain []byt
 			return outBuf, fmt.Errorf("tlsbridge: handshake: %w", herr)
 		}
 		c.tc, c.hs, c.state = tc, nil, stateOpen
+		c.snapshot(tc)
 		return c.decrypt(pending, scratch, outBuf, deliver)
 	}
 	if len(hs.pending)+len(ciphertext) > c.b.maxPending {
@@ -110,6 +116,7 @@ func (c *Conn) decrypt(ct, scratch, out []byte, deliver func([]byte) error) ([]b
 		return out, ErrNoScratch
 	}
 	c.in, c.out = ct, out
+	c.lendRaw()
 	var err error
 	for {
 		n, rerr := c.tc.Read(scratch)
@@ -128,9 +135,12 @@ func (c *Conn) decrypt(ct, scratch, out []byte, deliver func([]byte) error) ([]b
 	}
 	out = c.out
 	c.in, c.out = nil, nil
-	if err != nil {
+	// After the peer's close_notify (io.EOF) the connection stays usable
+	// for CloseNotify; any other error is fatal.
+	if err != nil && err != io.EOF {
 		c.state = stateClosed
 	}
+	c.returnRaw(err != nil)
 	return out, err
 }
 
@@ -234,6 +244,7 @@ func (c *Conn) Release() {
 		hs.mu.Unlock()
 		// c.hs stays: a running handshake goroutine still reaches it.
 	}
+	c.returnRaw(true)
 	c.tc, c.in, c.out = nil, nil, nil
 	c.state = stateClosed
 }
