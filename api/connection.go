@@ -21,7 +21,6 @@ type ConnectionInfo struct {
 	Timeout        time.Duration
 	SubProtocol    string
 	Extensions     string
-	RequestURI     string
 	BytesIn        uint64 // payload bytes received
 	BytesOut       uint64 // payload bytes sent (the component's BytesSent)
 	MessagesIn     uint64
@@ -40,7 +39,6 @@ func infoOf(c *engine.Conn) ConnectionInfo {
 		Timeout:        c.Timeout(),
 		SubProtocol:    c.Subprotocol(),
 		Extensions:     c.Extensions(),
-		RequestURI:     c.RequestURI(),
 		BytesIn:        in,
 		BytesOut:       out,
 		MessagesIn:     min,

@@ -35,7 +35,7 @@
 //	Connections[i].BytesSent       ConnectionInfo.BytesOut (and BytesIn, MessagesIn, MessagesOut, QueuedBytes)
 //	Connections[i].Timeout         ConnectionInfo.Timeout, Server.SetTimeout
 //	Connections[i].DataFormat      the DataFormat argument of SendMessage; DataInEvent.DataFormat
-//	Connections[i].SubProtocol     ConnectionInfo.SubProtocol (and Extensions, RequestURI, ConnectedSince, TLS)
+//	Connections[i].SubProtocol     ConnectionInfo.SubProtocol (and Extensions, ConnectedSince, TLS)
 //	DefaultTimeout                 Config.DefaultTimeout (0 = non-blocking: ErrWouldBlock then OnReadyToSend)
 //	UseSSL, SSLCert*, SSLAuthenticateClients  Config.TLS (see TLSConfig)
 //

@@ -22,6 +22,11 @@ var (
 	ErrServerClosed = engine.ErrServerClosed
 	// ErrSlowConsumer: the slow-consumer policy closed the connection (1008).
 	ErrSlowConsumer = engine.ErrSlowConsumer
+	// ErrStreamInProgress: a whole message was sent while a streamed one
+	// (SetMessageLength, SendFile) is unfinished.
+	ErrStreamInProgress = engine.ErrStreamInProgress
+	// ErrStreamOverrun: more bytes were sent than SetMessageLength announced.
+	ErrStreamOverrun = engine.ErrStreamOverrun
 	// ErrMessageTooBig: a message exceeded MaxMessageSize (closed with 1009).
 	ErrMessageTooBig = errors.New("wsloop: message too big")
 	// ErrAlreadyListening: Listen was called on a running server.

@@ -58,14 +58,18 @@ func TestHandlerPanic(t *testing.T) {
 // Panics in the other handlers are contained too.
 func TestOtherHandlerPanics(t *testing.T) {
 	t.Parallel()
+	var panicOnConnect sync.Map
 	h := start(t, api.Config{}, hooks{
 		open: func(e *api.WebSocketOpenRequestEvent) {
 			if e.RequestURI == "/open" {
 				panic("open")
 			}
+			if e.RequestURI == "/connected" {
+				panicOnConnect.Store(uint64(e.ConnectionID), true)
+			}
 		},
 		connected: func(h *harness, e *api.ConnectedEvent) {
-			if info, _ := h.srv.Connection(e.ConnectionID); info.RequestURI == "/connected" {
+			if _, ok := panicOnConnect.Load(uint64(e.ConnectionID)); ok {
 				panic("connected")
 			}
 		},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -311,7 +312,13 @@ func TestMessageLengthStreaming(t *testing.T) {
 // Broadcast reaches exactly the connections the filter selects.
 func TestBroadcastFilter(t *testing.T) {
 	t.Parallel()
-	h := start(t, api.Config{}, hooks{noRecord: true})
+	// The room comes from the request URI, kept as user data (as an
+	// application would) for the filter.
+	var srv atomic.Pointer[api.Server]
+	h := start(t, api.Config{}, hooks{noRecord: true, open: func(e *api.WebSocketOpenRequestEvent) {
+		_ = srv.Load().SetUserData(e.ConnectionID, e.RequestURI)
+	}})
+	srv.Store(h.srv)
 	const n = 100
 	clients := make([]*client, n)
 	for i := range n {
@@ -325,7 +332,7 @@ func TestBroadcastFilter(t *testing.T) {
 		t.Fatalf("only %d connected", len(h.records("connected", 0)))
 	}
 	if err := h.srv.Broadcast(api.DataText, []byte("evens only"), func(tg api.Target) bool {
-		return tg.RequestURI() == "/room/even"
+		return tg.UserData() == "/room/even"
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,8 @@ func TestSendFileSlowReaderBounded(t *testing.T) {
 	}()
 	var got []byte
 	buf := make([]byte, 64<<10)
-	for len(got) < len(data)+20 { // the payload plus frame headers
+	// The payload plus at most 14 header bytes per 64 KiB fragment.
+	for len(got) < len(data)+14*(len(data)/(64<<10)+1) {
 		time.Sleep(2 * time.Millisecond) // slow reader: about 32 MB/s at most
 		_ = c.SetReadDeadline(time.Now().Add(ioWait))
 		n, err := c.Read(buf)

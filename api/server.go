@@ -346,13 +346,11 @@ type Target struct{ c *engine.Conn }
 // ID returns the connection's ID.
 func (t Target) ID() ConnID { return ConnID(t.c.ID()) }
 
-// RequestURI returns the request target of the connection's upgrade request.
-func (t Target) RequestURI() string { return t.c.RequestURI() }
-
 // SubProtocol returns the connection's negotiated subprotocol.
 func (t Target) SubProtocol() string { return t.c.Subprotocol() }
 
-// UserData returns the value set with Server.SetUserData.
+// UserData returns the value set with Server.SetUserData (for example a
+// room name chosen in OnWebSocketOpenRequest from the RequestURI).
 func (t Target) UserData() any { return t.c.UserData() }
 
 // Broadcast sends one message to every open connection for which filter
@@ -387,7 +385,10 @@ func (s *Server) SetMessageLength(id ConnID, format DataFormat, n int64) error {
 // SendFile streams a file as one binary message, in fragments of 64 KiB,
 // never reading it whole into memory and waiting for room in the outbound
 // queue between fragments (bounded by the connection's Timeout when set;
-// Interrupt aborts it). It blocks: never call it from an event handler.
+// Interrupt aborts it). If it fails after fragments were sent, the
+// connection is closed with 1011, since the peer can no longer get a valid
+// message. Broadcasts meanwhile follow the file; other sends return
+// ErrStreamInProgress. It blocks: never call it from an event handler.
 func (s *Server) SendFile(id ConnID, path string) error {
 	c, err := s.conn(id)
 	if err != nil {
@@ -413,11 +414,13 @@ func (s *Server) SendFile(id ConnID, path string) error {
 		n, err := f.Read(buf[:min(int64(len(buf)), left)])
 		if n > 0 {
 			if err := c.SendPiece(buf[:n], true); err != nil {
+				c.AbortStream()
 				return err
 			}
 			left -= int64(n)
 		}
 		if err != nil && left > 0 {
+			c.AbortStream()
 			return fmt.Errorf("wsloop: reading %s: %w", path, err)
 		}
 	}

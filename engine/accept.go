@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
-	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
 )
 
@@ -51,20 +50,16 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	l := e.loopOf(gc.EventLoop())
 	c := &Conn{
 		id:      e.nextID.Add(1),
-		eng:     e,
 		loop:    l,
 		gc:      gc,
 		tSlot:   -1,
 		loopIdx: -1,
-		since:   time.Now().UnixNano(),
-		remote:  gc.RemoteAddr(),
-		local:   gc.LocalAddr(),
+		since:   uint32(time.Since(e.started) / time.Second),
 	}
-	c.timeout.Store(int64(e.opts.SendTimeout))
 	c.lastRead = l.now
 	if e.bridge != nil {
 		// Before the registry publishes c: other goroutines read c.tls.
-		c.tls = e.bridge.NewConn(tlsTransport{c}, c.remote, c.local)
+		c.tls = e.bridge.NewConn(tlsTransport{c}, gc.RemoteAddr(), gc.LocalAddr())
 	}
 	gc.SetContext(c)
 	e.count.Add(1)
@@ -90,12 +85,16 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	putBuf(c.pending)
 	putBuf(c.cipher)
 	c.pending, c.cipher = nil, nil
-	if c.drained != nil {
-		close(c.drained)
-		c.drained = nil
+	x := c.x.Load()
+	var defl *codec.Deflater
+	if x != nil {
+		if x.drained != nil {
+			close(x.drained)
+			x.drained = nil
+		}
+		putBuf(x.deferred)
+		defl, x.deflater, x.deferred = x.deflater, nil, nil
 	}
-	defl := c.deflater
-	c.deflater = nil
 	c.mu.Unlock()
 	if defl != nil {
 		defl.Release()
@@ -108,8 +107,12 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	}
 	e.reg.remove(c.id)
 	e.count.Add(-1)
-	if c.connected {
-		code, reason := c.discCode, c.discText
+	if c.lflags&lConnected != 0 {
+		var code uint16
+		var reason string
+		if x != nil {
+			code, reason = x.discCode, x.discText
+		}
 		if code == 0 {
 			code = codec.CloseAbnormal
 		}
@@ -121,17 +124,16 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 // releaseBuffers returns the read-side pooled buffers. Loop only.
 func (c *Conn) releaseBuffers() {
 	c.dec.Reset(codec.DecoderLimits{}) // returns a pooled control-frame buffer
-	if c.hs != nil {
-		bytebufferpool.Put(c.hs)
-		c.hs = nil
+	x := c.x.Load()
+	if x == nil {
+		return
 	}
-	if c.msg != nil {
-		bytebufferpool.Put(c.msg)
-		c.msg = nil
-	}
-	if c.inflater != nil {
-		c.inflater.Release()
-		c.inflater = nil
+	putBuf(x.hs)
+	putBuf(x.msg)
+	x.hs, x.msg = nil, nil
+	if x.inflater != nil {
+		x.inflater.Release()
+		x.inflater = nil
 	}
 }
 

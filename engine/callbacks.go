@@ -23,16 +23,16 @@ func (l *loop) recoverPanic(c *Conn) {
 	if c == nil || c.state == stateClosed {
 		return
 	}
-	c.failed = true
+	setFlag(&c.lflags, lFailed, true)
 	if c.state == stateOpen {
-		c.discCode, c.discText = codec.CloseInternalError, "internal error"
+		c.setDisc(codec.CloseInternalError, "internal error")
 		l.sendClose(c, codec.CloseInternalError, "internal error")
 	} else if c.state == stateHandshake {
 		c.mu.Lock()
 		c.state = stateClosing
 		c.mu.Unlock()
 	}
-	c.closeTCP = true
+	setFlag(&c.lflags, lCloseTCP, true)
 	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
 	c.mu.Lock()
 	c.markReadyLocked()

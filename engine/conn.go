@@ -22,71 +22,116 @@ const (
 )
 
 // Conn is one connection. Fields marked "loop" are touched only on the
-// connection's event loop; fields under mu are shared with sending goroutines.
-// An idle open connection holds no buffer: pending, hs and msg are nil.
+// connection's event loop; fields under mu are shared with sending
+// goroutines. Conn keeps only what every connection needs on its hot paths
+// (224 bytes); everything a connection may never use (a split handshake,
+// message assembly, compression, streaming, user data, close reason) lives
+// in connExtra, allocated on first use. An idle connection holds no buffer.
 type Conn struct {
 	id   uint64
-	eng  *Engine
 	loop *loop
 	gc   gnet.Conn // loop; never used after OnClose
+	dec  codec.Decoder
+	tls  *tlsbridge.Conn // set before the connection is published
+	x    atomic.Pointer[connExtra]
 
 	// loop
-	dec       codec.Decoder
-	hs        *bytebufferpool.ByteBuffer // partial upgrade request
-	msg       *bytebufferpool.ByteBuffer // message being assembled
-	msgOp     codec.OpCode
-	msgComp   bool
-	utf8      codec.UTF8Validator
-	inflater  *codec.Inflater
-	tls       *tlsbridge.Conn
-	tNext     *Conn // timing wheel list
-	tPrev     *Conn
-	tSlot     int32 // -1 when not scheduled
-	tRounds   int32
-	lastRead  uint32 // loop tick of the last input
-	loopIdx   int32  // index in loop.conns, -1 when not listed
-	pingOut   bool
-	congested bool // listed in loop.congested
-	closeTCP  bool // close TCP once the outbound queue drains
-	failed    bool // a protocol error was reported
-	closeSent bool // a close frame was queued
-	closeRecv bool // the peer's close frame was received
-	discCode  uint16
-	discText  string
+	tNext    *Conn // timing wheel list
+	tPrev    *Conn
+	tSlot    int16 // -1 when not scheduled
+	tRounds  int16
+	lastRead uint32 // loop tick of the last input
+	loopIdx  int32  // index in loop.conns, -1 when not listed
 
 	// shared
 	mu          sync.Mutex
-	state       uint8
-	inReady     bool // listed in loop.ready
-	wantReady   bool // a send was refused; fire ReadyToSend on drain
-	interrupted bool
-	slowClosed  bool                       // the slow-consumer close was posted (once)
 	pending     *bytebufferpool.ByteBuffer // frames waiting for the loop (plaintext)
 	cipher      *bytebufferpool.ByteBuffer // TLS records ready to write (handshake flights, alerts)
-	outBuffered int                        // gnet's outbound bytes at the last flush/tick
-	drained     chan struct{}              // closed on drain; made only while a sender waits
-	deflater    *codec.Deflater            // non-nil when permessage-deflate is on
-	deflParams  codec.DeflateParams
-	parkListed  bool // listed in loop.parking
+	outBuffered int32                      // gnet's outbound bytes at the last flush/tick (+ bytes in flight), clamped
+	inTasks     int32                      // bytes of deferred sends posted to the loop, clamped
+	paused      atomic.Bool
+	state       uint8
+	sflags      uint8 // sInReady, ...: under mu
+	lflags      uint8 // lPingOut, ...: loop only
 
-	paused    atomic.Bool
-	timeout   atomic.Int64 // send timeout in ns
-	bytesIn   atomic.Uint64
-	bytesOut  atomic.Uint64
-	msgsIn    atomic.Uint64
-	msgsOut   atomic.Uint64
-	since     int64 // unix nanoseconds when the connection opened (TCP accept)
-	subproto  string
-	exts      string
-	uri       string
-	userData  atomic.Value
-	remote    net.Addr
-	local     net.Addr
-	connected bool  // Connected was fired (Disconnected will be)
-	stream    int64 // bytes left of a message sent in pieces (MessageLength)
-	streamOp  codec.OpCode
-	streamOn  bool // the first piece was sent
+	bytesIn  atomic.Uint64
+	bytesOut atomic.Uint64
+	msgsIn   atomic.Uint32
+	msgsOut  atomic.Uint32
+	since    uint32 // seconds after the engine started when the TCP connection was accepted
 }
+
+// Connection flags, kept in two bytes (one per owner) to keep Conn small.
+const (
+	sInReady     uint8 = 1 << iota // listed in loop.ready
+	sWantReady                     // a send was refused; fire ReadyToSend on drain
+	sInterrupted                   // Interrupt woke the waiting senders
+	sSlowClosed                    // the slow-consumer close was posted (once)
+	sParkListed                    // listed in loop.parking
+)
+
+const (
+	lPingOut   uint8 = 1 << iota // an automatic ping is unanswered
+	lCongested                   // listed in (loop.lflags&lCongested != 0)
+	lCloseTCP                    // close TCP once the outbound queue drains
+	lFailed                      // a protocol error was reported
+	lCloseSent                   // a close frame was queued
+	lCloseRecv                   // the peer's close frame was received
+	lConnected                   // Connected was fired (Disconnected will be)
+)
+
+// flag is a getter/setter pair over one bit of a flags byte.
+func setFlag(f *uint8, bit uint8, on bool) {
+	if on {
+		*f |= bit
+	} else {
+		*f &^= bit
+	}
+}
+
+// connExtra is the part of a connection that many connections never need.
+type connExtra struct {
+	// loop
+	hs       *bytebufferpool.ByteBuffer // partial upgrade request
+	msg      *bytebufferpool.ByteBuffer // message being assembled
+	inflater *codec.Inflater
+	discCode uint16
+	discText string
+
+	// under Conn.mu
+	drained    chan struct{}              // closed on drain; made only while a sender waits
+	deflater   *codec.Deflater            // non-nil when permessage-deflate is on
+	deflParams codec.DeflateParams        //
+	stream     int64                      // bytes left of a message sent in pieces (MessageLength)
+	streamOp   codec.OpCode               //
+	streamOn   bool                       // the first piece was sent
+	deferred   *bytebufferpool.ByteBuffer // broadcasts waiting for a streamed message to end
+
+	// set on the loop before Connected, read-only afterwards
+	subproto string
+	exts     string
+
+	// any goroutine
+	timeout    atomic.Int64 // send timeout in ns, when timeoutSet
+	timeoutSet atomic.Bool
+	userData   atomic.Value
+}
+
+// ext returns the connection's extra state, allocating it on first use.
+// Safe from any goroutine.
+func (c *Conn) ext() *connExtra {
+	if x := c.x.Load(); x != nil {
+		return x
+	}
+	x := &connExtra{}
+	if c.x.CompareAndSwap(nil, x) {
+		return x
+	}
+	return c.x.Load()
+}
+
+// eng returns the engine the connection belongs to.
+func (c *Conn) eng() *Engine { return c.loop.eng }
 
 // LoopLocal returns a slot owned by the connection's event loop, for a
 // handler that keeps per-loop state (such as reused event structs). Use it
@@ -109,23 +154,48 @@ func (c *Conn) IsTLS() bool { return c.tls != nil }
 // ID returns the connection's identifier, unique for the life of the engine.
 func (c *Conn) ID() uint64 { return c.id }
 
-// RemoteAddr returns the peer's address.
-func (c *Conn) RemoteAddr() net.Addr { return c.remote }
+// RemoteAddr returns the peer's address, or nil once the connection closed.
+func (c *Conn) RemoteAddr() net.Addr {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// gnet clears its addresses only after OnClose, which takes c.mu.
+	if c.state == stateClosed {
+		return nil
+	}
+	return c.gc.RemoteAddr()
+}
 
-// LocalAddr returns the local address the connection was accepted on.
-func (c *Conn) LocalAddr() net.Addr { return c.local }
+// LocalAddr returns the local address the connection was accepted on (the
+// listener's address), or nil once the connection closed.
+func (c *Conn) LocalAddr() net.Addr {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == stateClosed {
+		return nil
+	}
+	return c.gc.LocalAddr()
+}
 
 // Subprotocol returns the negotiated subprotocol ("" if none).
-func (c *Conn) Subprotocol() string { return c.subproto }
+func (c *Conn) Subprotocol() string {
+	if x := c.x.Load(); x != nil {
+		return x.subproto
+	}
+	return ""
+}
 
 // Extensions returns the negotiated Sec-WebSocket-Extensions value.
-func (c *Conn) Extensions() string { return c.exts }
-
-// RequestURI returns the request target of the upgrade request.
-func (c *Conn) RequestURI() string { return c.uri }
+func (c *Conn) Extensions() string {
+	if x := c.x.Load(); x != nil {
+		return x.exts
+	}
+	return ""
+}
 
 // ConnectedSince returns when the TCP connection was accepted.
-func (c *Conn) ConnectedSince() time.Time { return time.Unix(0, c.since) }
+func (c *Conn) ConnectedSince() time.Time {
+	return c.loop.eng.started.Add(time.Duration(c.since) * time.Second)
+}
 
 // Connected reports whether the WebSocket is open (not closing or closed).
 func (c *Conn) Connected() bool {
@@ -138,21 +208,32 @@ func (c *Conn) Connected() bool {
 func (c *Conn) AcceptData() bool { return !c.paused.Load() }
 
 // SetUserData attaches a value to the connection for the application.
-func (c *Conn) SetUserData(v any) { c.userData.Store(&v) }
+func (c *Conn) SetUserData(v any) { c.ext().userData.Store(&v) }
 
 // UserData returns the value stored by SetUserData, or nil.
 func (c *Conn) UserData() any {
-	if p, ok := c.userData.Load().(*any); ok {
-		return *p
+	if x := c.x.Load(); x != nil {
+		if p, ok := x.userData.Load().(*any); ok {
+			return *p
+		}
 	}
 	return nil
 }
 
 // Timeout returns the connection's Send timeout (0 = non-blocking).
-func (c *Conn) Timeout() time.Duration { return time.Duration(c.timeout.Load()) }
+func (c *Conn) Timeout() time.Duration {
+	if x := c.x.Load(); x != nil && x.timeoutSet.Load() {
+		return time.Duration(x.timeout.Load())
+	}
+	return c.loop.eng.opts.SendTimeout
+}
 
 // SetTimeout sets the connection's Send timeout (0 = non-blocking).
-func (c *Conn) SetTimeout(d time.Duration) { c.timeout.Store(int64(d)) }
+func (c *Conn) SetTimeout(d time.Duration) {
+	x := c.ext()
+	x.timeout.Store(int64(d))
+	x.timeoutSet.Store(true)
+}
 
 // Stats returns the connection's counters: payload bytes and messages in and
 // out, and bytes queued for sending right now.
@@ -160,11 +241,11 @@ func (c *Conn) Stats() (bytesIn, bytesOut, msgsIn, msgsOut uint64, queued int) {
 	c.mu.Lock()
 	queued = c.queuedLocked()
 	c.mu.Unlock()
-	return c.bytesIn.Load(), c.bytesOut.Load(), c.msgsIn.Load(), c.msgsOut.Load(), queued
+	return c.bytesIn.Load(), c.bytesOut.Load(), uint64(c.msgsIn.Load()), uint64(c.msgsOut.Load()), queued
 }
 
 func (c *Conn) queuedLocked() int {
-	n := c.outBuffered
+	n := int(c.outBuffered) + int(c.inTasks)
 	if c.pending != nil {
 		n += len(c.pending.B)
 	}
@@ -172,4 +253,20 @@ func (c *Conn) queuedLocked() int {
 		n += len(c.cipher.B)
 	}
 	return n
+}
+
+// setDisc records the close code and reason reported by Disconnected. Loop
+// only.
+func (c *Conn) setDisc(code uint16, reason string) {
+	x := c.ext()
+	x.discCode, x.discText = code, reason
+}
+
+// clamp32 converts a byte count for the int32 queue counters, saturating:
+// past 2 GiB a queue is over any limit anyway.
+func clamp32(n int) int32 {
+	if n > 1<<31-1 {
+		return 1<<31 - 1
+	}
+	return int32(n)
 }

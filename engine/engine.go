@@ -33,9 +33,10 @@ type Engine struct {
 	loops   sync.Map // gnet.EventLoop -> *loop
 	loopSet []*loop
 
+	started    time.Time // New; Conn.since counts seconds from it
 	gnetEng    gnet.Engine
 	port       int
-	started    chan error
+	startErr   chan error
 	stopped    chan struct{}
 	runErr     error
 	listening  atomic.Bool // accepting new connections
@@ -50,7 +51,7 @@ type Engine struct {
 // fields take safe defaults.
 func New(opts Options, h Handler) (*Engine, error) {
 	opts.normalize()
-	e := &Engine{opts: opts, h: h, reg: newRegistry(), started: make(chan error, 1), stopped: make(chan struct{})}
+	e := &Engine{opts: opts, h: h, reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
 	if opts.TLS != nil {
 		b, err := tlsbridge.NewBridge(*opts.TLS)
 		if err != nil {
@@ -126,13 +127,13 @@ func (e *Engine) start() error {
 		err := gnet.Run(e, addr, gopts...)
 		e.runErr = err
 		select {
-		case e.started <- err: // failed before OnBoot
+		case e.startErr <- err: // failed before OnBoot
 		default:
 		}
 		e.running.Store(false)
 		close(e.stopped)
 	}()
-	if err := <-e.started; err != nil {
+	if err := <-e.startErr; err != nil {
 		return err
 	}
 	return nil
@@ -159,7 +160,7 @@ func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
 		_ = unix.Close(fd)
 	}
 	go e.tickLoopsForever()
-	e.started <- nil
+	e.startErr <- nil
 	return gnet.None
 }
 

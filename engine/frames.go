@@ -24,7 +24,7 @@ func (l *loop) onFrames(c *Conn, p []byte) int {
 	// Next is called until it reports EventNone, even once p is used up: an
 	// error found after the bytes of a data event (invalid UTF-8 at the end
 	// of a chunk) is returned by the following call.
-	for (c.state == stateOpen || c.state == stateClosing) && !c.closeRecv && !c.failed {
+	for (c.state == stateOpen || c.state == stateClosing) && c.lflags&lCloseRecv == 0 && c.lflags&lFailed == 0 {
 		ev, n, err := c.dec.Next(p)
 		p = p[n:]
 		if err != nil {
@@ -52,26 +52,24 @@ func (l *loop) onFrames(c *Conn, p []byte) int {
 // otherwise.
 func (l *loop) onData(c *Conn, ev *codec.Event) {
 	e := l.eng
-	if ev.MessageStart {
-		c.msgOp, c.msgComp = ev.OpCode, ev.Compressed
-		if c.msgComp {
-			c.utf8.Reset()
-		}
-	}
+	// The decoder reports the message's opcode and compression on every
+	// chunk, continuation frames included.
+	op, comp := ev.OpCode, ev.Compressed
 	c.bytesIn.Add(uint64(len(ev.Payload)))
-	if c.msgComp || e.opts.BufferMessage {
+	if comp || e.opts.BufferMessage {
 		if ev.MessageStart && ev.MessageEnd {
-			l.deliver(c, ev.Payload)
+			l.deliver(c, op, comp, ev.Payload)
 			return
 		}
-		if c.msg == nil {
-			c.msg = bytebufferpool.Get()
+		x := c.ext()
+		if x.msg == nil {
+			x.msg = bytebufferpool.Get()
 		}
-		c.msg.B = append(c.msg.B, ev.Payload...)
+		x.msg.B = append(x.msg.B, ev.Payload...)
 		if ev.MessageEnd {
-			msg := c.msg
-			c.msg = nil
-			l.deliver(c, msg.B)
+			msg := x.msg
+			x.msg = nil
+			l.deliver(c, op, comp, msg.B)
 			msg.Reset()
 			bytebufferpool.Put(msg)
 		}
@@ -82,19 +80,20 @@ func (l *loop) onData(c *Conn, ev *codec.Event) {
 		e.metrics.MessagesIn.Add(1)
 	}
 	e.metrics.BytesIn.Add(uint64(len(ev.Payload)))
-	l.callData(c, c.msgOp, ev.Payload, ev.MessageEnd)
+	l.callData(c, op, ev.Payload, ev.MessageEnd)
 }
 
 // deliver hands a whole message to the handler, inflating it first if it
 // was compressed.
-func (l *loop) deliver(c *Conn, payload []byte) {
+func (l *loop) deliver(c *Conn, op codec.OpCode, comp bool, payload []byte) {
 	e := l.eng
-	if c.msgComp {
-		if c.inflater == nil {
+	if comp {
+		x := c.x.Load()
+		if x == nil || x.inflater == nil {
 			l.fail(c, errors.New("compressed message without permessage-deflate"))
 			return
 		}
-		out, err := c.inflater.Inflate(l.inflated[:0], payload, e.opts.DecompressedLimit)
+		out, err := x.inflater.Inflate(l.inflated[:0], payload, e.opts.DecompressedLimit)
 		if err != nil {
 			l.fail(c, err)
 			return
@@ -102,16 +101,19 @@ func (l *loop) deliver(c *Conn, payload []byte) {
 		if cap(out) <= 1<<20 {
 			l.inflated = out[:0] // keep a moderate scratch buffer for the next message
 		}
-		if c.msgOp == codec.OpText && (!c.utf8.Write(out) || !c.utf8.Complete()) {
-			l.fail(c, errInvalidUTF8)
-			return
+		if op == codec.OpText {
+			var v codec.UTF8Validator
+			if !v.Write(out) || !v.Complete() {
+				l.fail(c, errInvalidUTF8)
+				return
+			}
 		}
 		payload = out
 	}
 	c.msgsIn.Add(1)
 	e.metrics.MessagesIn.Add(1)
 	e.metrics.BytesIn.Add(uint64(len(payload)))
-	l.callData(c, c.msgOp, payload, true)
+	l.callData(c, op, payload, true)
 }
 
 // onControl answers pings, reports pongs and runs the closing handshake.
@@ -124,17 +126,17 @@ func (l *loop) onControl(c *Conn, ev *codec.Event) {
 	case codec.OpPong:
 		l.callData(c, codec.OpPong, ev.Payload, true)
 	case codec.OpClose:
-		c.closeRecv = true
+		setFlag(&c.lflags, lCloseRecv, true)
 		if c.state == stateOpen {
 			// Echo the peer's code (an empty close is answered empty).
-			c.discCode, c.discText = ev.CloseCode, string(ev.CloseReason)
+			c.setDisc(ev.CloseCode, string(ev.CloseReason))
 			code := ev.CloseCode
 			if code == codec.CloseNoStatus {
 				code = 0
 			}
 			l.sendClose(c, code, string(ev.CloseReason))
 		}
-		c.closeTCP = true
+		setFlag(&c.lflags, lCloseTCP, true)
 		l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
 		// When the server started the close (WaitForCloseReply) nothing
 		// new is queued here, so no flush would run and TCP stayed open
@@ -148,10 +150,10 @@ func (l *loop) onControl(c *Conn, ev *codec.Event) {
 
 // fail reports a protocol or processing error and closes with its code.
 func (l *loop) fail(c *Conn, err error) {
-	if c.failed {
+	if c.lflags&lFailed != 0 {
 		return
 	}
-	c.failed = true
+	setFlag(&c.lflags, lFailed, true)
 	code, reason := codec.CloseProtocolError, "protocol error"
 	var pe *codec.ProtocolError
 	if errors.As(err, &pe) {
@@ -161,11 +163,11 @@ func (l *loop) fail(c *Conn, err error) {
 	l.logf(c, 2, "closing with %d: %v", code, err)
 	l.eng.h.Error(c, err)
 	if c.state == stateOpen {
-		c.discCode, c.discText = code, reason
+		c.setDisc(code, reason)
 		l.sendClose(c, code, reason)
 	}
 	// After a violation the server does not wait for the close reply.
-	c.closeTCP = true
+	setFlag(&c.lflags, lCloseTCP, true)
 	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
 	// A connection already closing has nothing new queued: list it for a
 	// flush so that TCP closes now rather than after CloseWait.

@@ -14,7 +14,8 @@ import (
 func (l *loop) onHandshakeBytes(c *Conn, p []byte) []byte {
 	max := l.eng.opts.MaxHeaderBytes
 	var head, rest []byte
-	if c.hs == nil {
+	var x *connExtra
+	if x = c.x.Load(); x == nil || x.hs == nil {
 		end := codec.HeaderEnd(p)
 		switch {
 		case end >= 0 && end <= max:
@@ -22,38 +23,39 @@ func (l *loop) onHandshakeBytes(c *Conn, p []byte) []byte {
 		case end > max || len(p) > max:
 			l.rejectHandshake(c, codec.ErrHeaderTooLarge)
 			return nil
-		default:
-			c.hs = bytebufferpool.Get()
-			c.hs.B = append(c.hs.B, p...)
+		default: // the head is split across reads
+			x = c.ext()
+			x.hs = bytebufferpool.Get()
+			x.hs.B = append(x.hs.B, p...)
 			return nil
 		}
 	} else {
-		old := len(c.hs.B)
+		old := len(x.hs.B)
 		take := p
 		if room := max + 4 - old; len(take) > room {
 			take = take[:room]
 		}
-		c.hs.B = append(c.hs.B, take...)
+		x.hs.B = append(x.hs.B, take...)
 		from := old - 3
 		if from < 0 {
 			from = 0
 		}
-		end := codec.HeaderEnd(c.hs.B[from:])
+		end := codec.HeaderEnd(x.hs.B[from:])
 		if end < 0 || from+end > max {
-			if len(c.hs.B) > max {
+			if len(x.hs.B) > max {
 				l.rejectHandshake(c, codec.ErrHeaderTooLarge)
 			}
 			return nil
 		}
 		end += from
-		head = c.hs.B[:end]
+		head = x.hs.B[:end]
 		// Pipelined bytes: those of this read past the head.
-		rest = p[len(take)-(len(c.hs.B)-end):]
+		rest = p[len(take)-(len(x.hs.B)-end):]
 	}
 	ok := l.answerRequest(c, head)
-	if c.hs != nil {
-		bytebufferpool.Put(c.hs)
-		c.hs = nil
+	if x != nil && x.hs != nil {
+		bytebufferpool.Put(x.hs)
+		x.hs = nil
 	}
 	if !ok {
 		return nil
@@ -88,7 +90,6 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 	}
 	resp := &l.resp
 	*resp = OpenResponse{Status: 101, Subprotocol: e.chooseSubprotocol(req), Compress: true}
-	c.uri = string(req.URI)
 	l.callOpenRequest(c, req, resp)
 	if c.state != stateHandshake { // the handler panicked
 		return false
@@ -118,8 +119,11 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 		ext, params, deflate = codec.NegotiateDeflate(nil, req.Extensions(), e.opts.Deflate)
 	}
 	l.out = codec.AppendUpgradeResponse(l.out[:0], req.Key, resp.Subprotocol, ext, resp.Headers)
-	c.subproto = string(resp.Subprotocol)
-	c.exts = string(ext)
+	if len(resp.Subprotocol) > 0 || deflate {
+		x := c.ext()
+		x.subproto = string(resp.Subprotocol)
+		x.exts = string(ext)
+	}
 	c.dec.Reset(codec.DecoderLimits{
 		MaxMessageSize: e.opts.MaxMessageSize,
 		AllowRSV1:      deflate,
@@ -127,16 +131,15 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 	c.mu.Lock()
 	c.state = stateOpen
 	if deflate {
-		c.deflParams = params
-		c.deflater = codec.NewDeflater(params, e.opts.Deflate.Level)
+		x := c.ext()
+		x.deflParams = params
+		x.deflater = codec.NewDeflater(params, e.opts.Deflate.Level)
+		x.inflater = codec.NewInflater(params)
 	}
 	c.appendRawLocked(l.out)
 	c.mu.Unlock()
-	if deflate {
-		c.inflater = codec.NewInflater(params)
-	}
 	e.metrics.Upgraded.Add(1)
-	c.connected = true
+	setFlag(&c.lflags, lConnected, true)
 	l.armOpenTimers(c)
 	l.callConnected(c)
 	return c.state == stateOpen
@@ -199,7 +202,7 @@ func (l *loop) writeAndClose(c *Conn, p []byte) {
 	}
 	c.appendRawLocked(p)
 	c.mu.Unlock()
-	c.closeTCP = true
+	setFlag(&c.lflags, lCloseTCP, true)
 	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
 }
 

@@ -28,7 +28,7 @@ func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 		l.rejectHandshake(c, err)
 		return
 	}
-	hr.RemoteAddr = c.remote.String()
+	hr.RemoteAddr = c.gc.RemoteAddr().String()
 	e.metrics.HTTPRequests.Add(1)
 	go func() {
 		w := &responseRecorder{header: http.Header{}}

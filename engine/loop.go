@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/panjf2000/gnet/v2"
 	"github.com/wsloop/wsloop/codec"
@@ -21,7 +22,11 @@ type loop struct {
 	tickDue   bool
 	pollDue   bool // re-check congested connections without advancing the wheel
 	scheduled bool // a drain is queued or running: no need to Execute again
-	runFn     gnet.RunnableFunc
+	// ordered counts posted tasks that sends must not overtake (Broadcast,
+	// Disconnect, deferred sends); while it is non-zero, sends on this loop
+	// are posted behind them instead of appended directly.
+	ordered atomic.Int32
+	runFn   gnet.RunnableFunc
 
 	// loop only
 	spareReady []*Conn
@@ -56,8 +61,18 @@ func (l *loop) post(fn func(*loop)) {
 	l.wakeLocked()
 }
 
+// postOrdered posts fn as a task that later sends on this loop must not
+// overtake. Safe from any goroutine.
+func (l *loop) postOrdered(fn func(*loop)) {
+	l.ordered.Add(1)
+	l.post(func(l *loop) {
+		defer l.ordered.Add(-1)
+		fn(l)
+	})
+}
+
 // markReady queues c for a flush. Safe from any goroutine; the caller set
-// c.inReady under c.mu.
+// c.sflags&sInReady under c.mu.
 func (l *loop) markReady(c *Conn) {
 	l.mu.Lock()
 	l.ready = append(l.ready, c)
@@ -176,10 +191,10 @@ func (l *loop) onTick() {
 func (l *loop) parkDeflaters() {
 	for i, c := range l.parking {
 		c.mu.Lock()
-		if c.deflater != nil {
-			c.deflater.Park()
+		if x := c.x.Load(); x != nil && x.deflater != nil {
+			x.deflater.Park()
 		}
-		c.parkListed = false
+		setFlag(&c.sflags, sParkListed, false)
 		c.mu.Unlock()
 		l.parking[i] = nil
 	}
@@ -193,7 +208,7 @@ func (l *loop) checkCongested() {
 	keep := l.congested[:0]
 	for _, c := range l.congested {
 		if c.state == stateClosed {
-			c.congested = false
+			setFlag(&c.lflags, lCongested, false)
 			continue
 		}
 		ob := c.gc.OutboundBuffered()
@@ -201,7 +216,7 @@ func (l *loop) checkCongested() {
 		if ob > 0 && c.state != stateClosed {
 			keep = append(keep, c)
 		} else {
-			c.congested = false
+			setFlag(&c.lflags, lCongested, false)
 		}
 	}
 	clear(l.congested[len(keep):])

@@ -35,13 +35,61 @@ func (e *Engine) Send(id uint64, op codec.OpCode, p []byte, compress int) error 
 // Send is Engine.Send on a connection already looked up.
 func (c *Conn) Send(op codec.OpCode, p []byte, compress int) error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if err := c.waitRoomLocked(); err != nil {
-		c.mu.Unlock()
 		return err
 	}
-	err := c.appendMessageLocked(op, p, compress == CompressAuto)
-	c.mu.Unlock()
-	return err
+	if x := c.x.Load(); x != nil && x.stream > 0 {
+		return ErrStreamInProgress
+	}
+	b, deferred := c.beginLocked()
+	if err := c.appendMessageLocked(b, op, p, compress == CompressAuto); err != nil {
+		c.abortLocked(b, deferred)
+		return err
+	}
+	c.commitLocked(b, deferred)
+	return nil
+}
+
+// beginLocked returns the buffer a send appends its frames to: the
+// outbound queue itself, or (deferred) a fresh buffer while ordered tasks
+// such as a Broadcast or Disconnect are queued on the loop, so that the
+// send lands behind them. c.mu is held.
+func (c *Conn) beginLocked() (b *bytebufferpool.ByteBuffer, deferred bool) {
+	if c.loop.ordered.Load() > 0 {
+		return bytebufferpool.Get(), true
+	}
+	if c.pending == nil {
+		c.pending = bytebufferpool.Get()
+	}
+	return c.pending, false
+}
+
+// commitLocked schedules the frames appended to b by a send. c.mu is held,
+// so sends are posted in the order they were framed (and compressed).
+func (c *Conn) commitLocked(b *bytebufferpool.ByteBuffer, deferred bool) {
+	if !deferred {
+		c.markReadyLocked()
+		return
+	}
+	n := clamp32(len(b.B))
+	c.inTasks = clamp32(int(c.inTasks) + int(n))
+	c.loop.postOrdered(func(l *loop) {
+		c.mu.Lock()
+		c.inTasks -= n
+		if c.state == stateOpen {
+			c.appendRawLocked(b.B)
+		}
+		c.mu.Unlock()
+		bytebufferpool.Put(b)
+	})
+}
+
+// abortLocked drops a send's buffer after a failure. c.mu is held.
+func (c *Conn) abortLocked(b *bytebufferpool.ByteBuffer, deferred bool) {
+	if deferred {
+		bytebufferpool.Put(b)
+	}
 }
 
 // waitRoomLocked returns with c.mu held once the outbound queue is below
@@ -52,29 +100,29 @@ func (c *Conn) waitRoomLocked() error {
 		if c.state != stateOpen {
 			return ErrNotConnected
 		}
-		max := c.eng.opts.MaxOutbound
+		max := c.eng().opts.MaxOutbound
 		if c.queuedLocked() < max {
 			return nil
 		}
-		if c.eng.opts.SlowConsumer == PolicyClose {
+		if c.eng().opts.SlowConsumer == PolicyClose {
 			// Post the close (and count it) once: until the loop runs it the
 			// state is still open, and every refused Send used to post
 			// another close and count another slow consumer.
-			if c.slowClosed {
+			if c.sflags&sSlowClosed != 0 {
 				return ErrSlowConsumer
 			}
-			c.slowClosed = true
-			c.eng.metrics.SlowConsumers.Add(1)
+			setFlag(&c.sflags, sSlowClosed, true)
+			c.eng().metrics.SlowConsumers.Add(1)
 			c.loop.post(func(l *loop) {
 				l.logf(c, 1, "slow consumer: outbound queue over %d bytes", max)
 				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-				c.closeTCP = true
+				setFlag(&c.lflags, lCloseTCP, true)
 			})
 			return ErrSlowConsumer
 		}
-		timeout := time.Duration(c.timeout.Load())
+		timeout := c.Timeout()
 		if timeout <= 0 {
-			c.wantReady = true
+			setFlag(&c.sflags, sWantReady, true)
 			return ErrWouldBlock
 		}
 		if deadline.IsZero() {
@@ -82,26 +130,41 @@ func (c *Conn) waitRoomLocked() error {
 		}
 		wait := time.Until(deadline)
 		if wait <= 0 {
-			c.wantReady = true
+			setFlag(&c.sflags, sWantReady, true)
 			return ErrTimeout
 		}
-		if c.drained == nil {
-			c.drained = make(chan struct{})
+		if err := c.waitDrainedLocked(wait); err != nil {
+			return err
 		}
-		ch := c.drained
-		c.mu.Unlock()
+	}
+}
+
+// waitDrainedLocked releases c.mu until the queue drains below its
+// low-water mark, the connection closes, Interrupt is called, or wait
+// passes (wait < 0: no limit); it returns with c.mu held.
+func (c *Conn) waitDrainedLocked(wait time.Duration) error {
+	x := c.ext()
+	if x.drained == nil {
+		x.drained = make(chan struct{})
+	}
+	ch := x.drained
+	c.mu.Unlock()
+	if wait < 0 {
+		<-ch
+	} else {
 		t := time.NewTimer(wait)
 		select {
 		case <-ch:
 		case <-t.C:
 		}
 		t.Stop()
-		c.mu.Lock()
-		if c.interrupted {
-			c.interrupted = false
-			return ErrInterrupted
-		}
 	}
+	c.mu.Lock()
+	if c.sflags&sInterrupted != 0 {
+		setFlag(&c.sflags, sInterrupted, false)
+		return ErrInterrupted
+	}
+	return nil
 }
 
 // Interrupt aborts Sends waiting for room on connection id with
@@ -112,10 +175,10 @@ func (e *Engine) Interrupt(id uint64) error {
 		return ErrNotConnected
 	}
 	c.mu.Lock()
-	if c.drained != nil {
-		c.interrupted = true
-		close(c.drained)
-		c.drained = nil
+	if x := c.x.Load(); x != nil && x.drained != nil {
+		setFlag(&c.sflags, sInterrupted, true)
+		close(x.drained)
+		x.drained = nil
 	}
 	c.mu.Unlock()
 	return nil
@@ -136,9 +199,9 @@ func (e *Engine) Ping(id uint64, payload []byte) error {
 	if c.state != stateOpen {
 		return ErrNotConnected
 	}
-	var hdr [2]byte
-	c.appendRawLocked(codec.AppendHeader(hdr[:0], codec.OpPing, true, false, len(payload)))
-	c.pending.B = append(c.pending.B, payload...)
+	b, deferred := c.beginLocked()
+	b.B = codec.AppendFrame(b.B, codec.OpPing, true, payload)
+	c.commitLocked(b, deferred)
 	return nil
 }
 
@@ -155,7 +218,7 @@ func (e *Engine) Disconnect(id uint64, code uint16, reason string) error {
 	if !codec.ValidSendCloseCode(code) {
 		return ErrBadCloseCode
 	}
-	c.loop.post(func(l *loop) {
+	c.loop.postOrdered(func(l *loop) {
 		switch c.state {
 		case stateOpen:
 			l.startClose(c, code, reason)
@@ -201,7 +264,7 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 	var loops int
 	e.eachLoop(func(l *loop) {
 		loops++
-		l.post(func(l *loop) { l.broadcast(plain.B, comp, len(p), filter) })
+		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), filter) })
 	})
 	// The frame buffer is shared by the loops' tasks; it is garbage
 	// collected after the last one ran rather than returned to the pool.
@@ -229,19 +292,29 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 			c.mu.Unlock()
 			continue
 		}
-		if comp != nil && c.deflater != nil && c.deflParams.ServerNoContextTakeover &&
-			(c.deflParams.ServerMaxWindowBits == 0 || c.deflParams.ServerMaxWindowBits >= e.opts.Deflate.ServerMaxWindowBits) {
+		x := c.x.Load()
+		if comp != nil && x != nil && x.deflater != nil && x.deflParams.ServerNoContextTakeover &&
+			(x.deflParams.ServerMaxWindowBits == 0 || x.deflParams.ServerMaxWindowBits >= e.opts.Deflate.ServerMaxWindowBits) {
 			frame = comp
 		}
 		if c.queuedLocked() >= e.opts.MaxOutbound && e.opts.SlowConsumer == PolicyClose {
 			c.mu.Unlock()
 			e.metrics.SlowConsumers.Add(1)
 			l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-			c.closeTCP = true
+			setFlag(&c.lflags, lCloseTCP, true)
 			continue
 		}
 		direct := c.pending == nil && c.tls == nil
-		if !direct {
+		switch {
+		case x != nil && x.streamOn && x.stream > 0:
+			// A streamed message is half sent: no other data frame may
+			// come between its fragments; the broadcast follows it.
+			if x.deferred == nil {
+				x.deferred = bytebufferpool.Get()
+			}
+			x.deferred.B = append(x.deferred.B, frame...)
+			direct = false
+		case !direct:
 			c.appendRawLocked(frame)
 		}
 		c.msgsOut.Add(1)

@@ -48,7 +48,7 @@ func (l *loop) idleCheck(c *Conn) {
 		ping = ticksFor(o.PingInterval)
 	}
 	elapsed := l.now - c.lastRead
-	if (idle > 0 && elapsed >= idle) || (idle == 0 && ping > 0 && c.pingOut && elapsed >= 2*ping) {
+	if (idle > 0 && elapsed >= idle) || (idle == 0 && ping > 0 && (c.lflags&lPingOut != 0) && elapsed >= 2*ping) {
 		l.eng.metrics.IdleTimeouts.Add(1)
 		l.logf(c, 2, "idle timeout")
 		l.startClose(c, codec.CloseGoingAway, "idle timeout")
@@ -56,8 +56,8 @@ func (l *loop) idleCheck(c *Conn) {
 	}
 	next := uint32(0)
 	if ping > 0 {
-		if elapsed >= ping && !c.pingOut {
-			c.pingOut = true
+		if elapsed >= ping && c.lflags&lPingOut == 0 {
+			setFlag(&c.lflags, lPingOut, true)
 			l.queueControl(c, codec.OpPing, nil)
 		}
 		if elapsed < ping {

@@ -174,7 +174,7 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 	if errors.Is(err, io.EOF) { // the peer sent close_notify
 		l.logf(c, 2, "TLS: peer sent close_notify")
 	} else {
-		terr := &TLSError{Handshake: handshake, Remote: c.remote, Err: err}
+		terr := &TLSError{Handshake: handshake, Remote: c.gc.RemoteAddr(), Err: err}
 		if handshake {
 			l.eng.metrics.HandshakeErrors.Add(1)
 			l.callTLSHandshake(c, terr)
@@ -192,7 +192,7 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 		c.state = stateClosing
 		c.mu.Unlock()
 	}
-	c.closeTCP = true
+	setFlag(&c.lflags, lCloseTCP, true)
 	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
 	c.mu.Lock()
 	c.markReadyLocked()

@@ -47,7 +47,7 @@ func (l *loop) onInput(c *Conn, buf []byte) (consumed int) {
 	consumed = len(buf) // also the answer after a panic: the connection is failing
 	defer l.recoverPanic(c)
 	c.lastRead = l.now
-	c.pingOut = false
+	setFlag(&c.lflags, lPingOut, false)
 	if c.tls != nil {
 		l.onCiphertext(c, buf)
 		return len(buf)
@@ -65,7 +65,7 @@ func (l *loop) onPlain(c *Conn, p []byte) int {
 			return total
 		}
 	}
-	if c.state == stateOpen || (c.state == stateClosing && !c.closeRecv) {
+	if c.state == stateOpen || (c.state == stateClosing && c.lflags&lCloseRecv == 0) {
 		return total - len(p) + l.onFrames(c, p)
 	}
 	return total

@@ -2,6 +2,9 @@ package engine
 
 import "time"
 
+// maxTicks is the longest delay the wheel holds.
+const maxTicks = wheelSlots * (1<<15 - 1)
+
 // wheelSlots is the number of slots of a loop's timing wheel; with a 50 ms
 // tick one turn is 51.2 s, longer delays count rounds.
 const wheelSlots = 1024
@@ -20,8 +23,8 @@ func ticksFor(d time.Duration) uint32 {
 	if t < 1 {
 		t = 1
 	}
-	if t > 1<<31 {
-		t = 1 << 31
+	if t > maxTicks {
+		t = maxTicks // about 19 days: tRounds is an int16
 	}
 	return uint32(t)
 }
@@ -30,12 +33,10 @@ func ticksFor(d time.Duration) uint32 {
 // deadline it had.
 func (w *wheel) schedule(c *Conn, ticks uint32) {
 	w.unschedule(c)
-	if ticks == 0 {
-		ticks = 1
-	}
+	ticks = min(max(ticks, 1), maxTicks)
 	slot := (w.pos + ticks) % wheelSlots
-	c.tRounds = int32((ticks - 1) / wheelSlots)
-	c.tSlot = int32(slot)
+	c.tRounds = int16((ticks - 1) / wheelSlots)
+	c.tSlot = int16(slot)
 	head := w.slots[slot]
 	c.tPrev = nil
 	c.tNext = head

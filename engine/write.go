@@ -23,23 +23,23 @@ func (c *Conn) appendRawLocked(p []byte) {
 // markReadyLocked lists c for the loop's next flush. c.mu is held; it takes
 // the loop's lock briefly.
 func (c *Conn) markReadyLocked() {
-	if c.inReady {
+	if c.sflags&sInReady != 0 {
 		return
 	}
-	c.inReady = true
+	setFlag(&c.sflags, sInReady, true)
 	c.loop.markReady(c)
 }
 
 // appendMessageLocked frames (and maybe compresses) one data message into
-// the outbound queue, fragmenting at MaxFrameSize. c.mu is held.
-func (c *Conn) appendMessageLocked(op codec.OpCode, p []byte, compress bool) error {
-	e := c.eng
+// dst (see beginLocked), fragmenting at MaxFrameSize. c.mu is held.
+func (c *Conn) appendMessageLocked(dst *bytebufferpool.ByteBuffer, op codec.OpCode, p []byte, compress bool) error {
+	e := c.eng()
 	payload := p
 	rsv1 := false
 	var tmp *bytebufferpool.ByteBuffer
-	if compress && c.deflater != nil && e.opts.Deflate.ShouldCompress(len(p)) {
+	if x := c.x.Load(); compress && x != nil && x.deflater != nil && e.opts.Deflate.ShouldCompress(len(p)) {
 		tmp = bytebufferpool.Get()
-		out, err := c.deflater.Compress(tmp.B[:0], p)
+		out, err := x.deflater.Compress(tmp.B[:0], p)
 		if err != nil {
 			bytebufferpool.Put(tmp)
 			return err
@@ -47,10 +47,7 @@ func (c *Conn) appendMessageLocked(op codec.OpCode, p []byte, compress bool) err
 		tmp.B = out
 		payload, rsv1 = out, true
 	}
-	if c.pending == nil {
-		c.pending = bytebufferpool.Get()
-	}
-	b := c.pending.B
+	b := dst.B
 	max := e.opts.MaxFrameSize
 	if max <= 0 || len(payload) <= max {
 		b = codec.AppendHeader(b, op, true, rsv1, len(payload))
@@ -72,7 +69,7 @@ func (c *Conn) appendMessageLocked(op codec.OpCode, p []byte, compress bool) err
 			}
 		}
 	}
-	c.pending.B = b
+	dst.B = b
 	if tmp != nil {
 		bytebufferpool.Put(tmp)
 	}
@@ -80,7 +77,6 @@ func (c *Conn) appendMessageLocked(op codec.OpCode, p []byte, compress bool) err
 	c.bytesOut.Add(uint64(len(p)))
 	e.metrics.MessagesOut.Add(1)
 	e.metrics.BytesOut.Add(uint64(len(p)))
-	c.markReadyLocked()
 	return nil
 }
 
@@ -101,10 +97,10 @@ func (l *loop) queueControl(c *Conn, op codec.OpCode, payload []byte) {
 // sendClose queues a close frame and moves the connection to closing.
 // Loop only.
 func (l *loop) sendClose(c *Conn, code uint16, reason string) {
-	if c.closeSent {
+	if c.lflags&lCloseSent != 0 {
 		return
 	}
-	c.closeSent = true
+	setFlag(&c.lflags, lCloseSent, true)
 	l.out = codec.AppendCloseFrame(l.out[:0], code, reason)
 	c.mu.Lock()
 	if c.state == stateOpen {
@@ -122,10 +118,10 @@ func (l *loop) startClose(c *Conn, code uint16, reason string) {
 	if c.state != stateOpen {
 		return
 	}
-	c.discCode, c.discText = code, reason
+	c.setDisc(code, reason)
 	l.sendClose(c, code, reason)
 	if !l.eng.opts.WaitForCloseReply {
-		c.closeTCP = true
+		setFlag(&c.lflags, lCloseTCP, true)
 	}
 	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
 }
@@ -156,15 +152,15 @@ func (l *loop) flush(c *Conn) {
 	// checked the limit in between saw an empty-looking queue and could
 	// overshoot MaxOutbound (SendFile queued up to ~1.6x the limit).
 	if buf != nil {
-		c.outBuffered += len(buf.B)
+		c.outBuffered = clamp32(int(c.outBuffered) + len(buf.B))
 	}
 	if cipher != nil {
-		c.outBuffered += len(cipher.B)
+		c.outBuffered = clamp32(int(c.outBuffered) + len(cipher.B))
 	}
-	c.inReady = false
+	setFlag(&c.sflags, sInReady, false)
 	state := c.state
-	if c.deflater != nil && !c.parkListed && c.deflater.Holding() {
-		c.parkListed = true
+	if x := c.x.Load(); x != nil && x.deflater != nil && c.sflags&sParkListed == 0 && x.deflater.Holding() {
+		setFlag(&c.sflags, sParkListed, true)
 		l.parking = append(l.parking, c)
 	}
 	c.mu.Unlock()
@@ -214,27 +210,27 @@ func putBuf(b *bytebufferpool.ByteBuffer) {
 // connections, and wakes senders once the queue is below its low-water
 // mark. Loop only.
 func (l *loop) afterWrite(c *Conn, ob int) {
-	if ob > 0 && !c.congested {
-		c.congested = true
+	if ob > 0 && c.lflags&lCongested == 0 {
+		setFlag(&c.lflags, lCongested, true)
 		if len(l.congested) == 0 {
 			l.eng.congestion.Add(1)
 		}
 		l.congested = append(l.congested, c)
 	}
 	c.mu.Lock()
-	c.outBuffered = ob
+	c.outBuffered = clamp32(ob)
 	queued := c.queuedLocked()
 	low := queued <= l.eng.opts.MaxOutbound/2
-	fire := low && c.wantReady && c.state == stateOpen
+	fire := low && (c.sflags&sWantReady != 0) && c.state == stateOpen
 	if low {
-		c.wantReady = false
-		if c.drained != nil {
-			close(c.drained)
-			c.drained = nil
+		setFlag(&c.sflags, sWantReady, false)
+		if x := c.x.Load(); x != nil && x.drained != nil {
+			close(x.drained)
+			x.drained = nil
 		}
 	}
 	c.mu.Unlock()
-	if c.closeTCP && queued == 0 {
+	if (c.lflags&lCloseTCP != 0) && queued == 0 {
 		l.closeNow(c)
 		return
 	}
