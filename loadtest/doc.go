@@ -6,7 +6,13 @@
 // Scenarios: idle (hold many connections), echo (request/response with payload
 // verification), broadcast (one sender, many receivers, latency from a
 // timestamp embedded in each message), churn (paced connect/close cycles with
-// close-handshake checks) and handshake (maximum handshake rate).
+// close-handshake checks), handshake (maximum handshake rate), hostile (an
+// echo baseline, then the echo load again while hostile clients attack the
+// server: slowloris, byte-dribbled and oversized handshakes, oversized and
+// malformed frames, invalid UTF-8, a compression bomb, a slow reader, ping
+// and fragment floods, pipelined garbage, vanishing clients; see
+// AttackKinds) and soak (open/echo/close cycles with the server's RSS and
+// connection count after each).
 //
 // Design, so that the client is not the bottleneck:
 //   - ws:// connections are dialed and upgraded by a bounded pool of blocking

@@ -19,6 +19,8 @@ const (
 	ScenarioBroadcast = "broadcast"
 	ScenarioChurn     = "churn"
 	ScenarioHandshake = "handshake"
+	ScenarioHostile   = "hostile"
+	ScenarioSoak      = "soak"
 )
 
 // ErrInvalidOptions wraps every error Run returns for options it refuses.
@@ -54,6 +56,18 @@ type Options struct {
 	MaxMessageSize int           // largest server message accepted (default 16 MiB)
 	MaxOutstanding int           // write backlog per connection beyond which pacing skips it (default 256 KiB)
 	SampleInterval time.Duration // /proc sampling interval for ServerPID (default 500ms)
+
+	// hostile: attacks run beside the echo connections (see hostile_linux.go).
+	Attacks          []string      // attack kinds (default: all of AttackKinds)
+	Attackers        int           // concurrent hostile clients (default 4)
+	AttackRounds     int           // rounds of every attack kind (default 3)
+	AttackTimeout    time.Duration // how long an attack waits for the server to act (default 12s)
+	Baseline         time.Duration // attacker-free echo phase before the attack phase (default 3s)
+	ServerMaxMessage int           // the server's message limit, which the oversize attack exceeds (default 16 MiB)
+
+	// soak (and hostile): see soak_linux.go.
+	Cycles      int    // soak: open/echo/close cycles (0: until Duration)
+	MetricsPath string // path of the server's metrics JSON with a "Connections" field (default /metrics; "-": none)
 }
 
 // Defaults returns o with every unset field given its default value.
@@ -66,6 +80,9 @@ func (o Options) Defaults() Options {
 	}
 	if o.Duration <= 0 {
 		o.Duration = 10 * time.Second
+		if o.Scenario == ScenarioSoak && o.Cycles > 0 {
+			o.Duration = 24 * time.Hour // the cycle count bounds the run
+		}
 	}
 	if o.Size <= 0 {
 		o.Size = 32
@@ -108,7 +125,7 @@ func (o Options) Defaults() Options {
 	if o.SampleInterval <= 0 {
 		o.SampleInterval = 500 * time.Millisecond
 	}
-	return o
+	return o.hostileDefaults()
 }
 
 // limits on option values, to keep a typo from exhausting the machine.
@@ -132,8 +149,12 @@ func (o *Options) validate(ctx context.Context) (target, error) {
 	var t target
 	switch o.Scenario {
 	case ScenarioIdle, ScenarioEcho, ScenarioBroadcast, ScenarioChurn, ScenarioHandshake:
+	case ScenarioHostile, ScenarioSoak:
+		if err := o.validateHostile(); err != nil {
+			return t, err
+		}
 	default:
-		return t, fmt.Errorf("unknown scenario %q (want idle, echo, broadcast, churn or handshake)", o.Scenario)
+		return t, fmt.Errorf("unknown scenario %q (want idle, echo, broadcast, churn, handshake, hostile or soak)", o.Scenario)
 	}
 	switch {
 	case o.Conns > maxConns:

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // ResultSchema identifies the layout of Result. It changes only when a field
@@ -19,7 +21,7 @@ const ResultSchema = "wsloop.loadtest/v1"
 // bytes unless a field name says otherwise.
 type Result struct {
 	Schema      string    `json:"schema"`      // ResultSchema
-	Scenario    string    `json:"scenario"`    // idle, echo, broadcast, churn, handshake
+	Scenario    string    `json:"scenario"`    // idle, echo, broadcast, churn, handshake, hostile, soak
 	URL         string    `json:"url"`         // target
 	Started     time.Time `json:"started"`     // wall-clock start
 	DurationS   float64   `json:"duration_s"`  // whole run, ramp to last close
@@ -37,6 +39,12 @@ type Result struct {
 	ErrorSamples map[string]string `json:"error_samples,omitempty"` // first message of each kind, where one exists
 	Client       ClientStats       `json:"client"`
 	Server       *ServerStats      `json:"server,omitempty"` // only with -server-pid
+
+	Hostile *HostileStats           `json:"hostile,omitempty"` // hostile: baseline phase and verdict
+	Attacks map[string]*AttackStats `json:"attacks,omitempty"` // hostile: what the server did to each attack kind
+	Soak    *SoakStats              `json:"soak,omitempty"`    // soak: per-cycle figures and verdict
+
+	lat, hsLat *hdrhistogram.Histogram // latency histograms behind Latency and Handshake
 }
 
 // ResultConfig echoes the options that shaped the run.
@@ -195,5 +203,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 			row("server note", "%s", s.SampleError)
 		}
 	}
+	r.writeHostileRows(row)
+	r.writeSoakRows(row)
 	tw.Flush()
 }

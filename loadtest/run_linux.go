@@ -59,6 +59,12 @@ func Run(ctx context.Context, o Options, progress *Progress) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidOptions, err)
 	}
+	switch o.Scenario {
+	case ScenarioHostile:
+		return runHostile(ctx, o, t, progress)
+	case ScenarioSoak:
+		return runSoak(ctx, o, t, progress)
+	}
 	nofile := raiseNoFile()
 	need := uint64(o.Conns) + 64
 	if o.Scenario == ScenarioChurn || o.Scenario == ScenarioHandshake {
@@ -225,6 +231,7 @@ func Run(ctx context.Context, o Options, progress *Progress) (*Result, error) {
 	lat.Merge(r.cyc.total)
 	res.Latency = latencyOf(lat)
 	res.Handshake = latencyOf(r.hs.total)
+	res.lat, res.hsLat = lat, r.hs.total
 	res.Client = ClientStats{UserS: u1 - u0, SysS: s1 - s0, NumCPU: runtime.NumCPU(), Loops: len(r.loops), MaxRSSKB: maxRSS, NoFile: nofile}
 	res.Client.CPUS = res.Client.UserS + res.Client.SysS
 	if res.DurationS > 0 {

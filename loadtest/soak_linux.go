@@ -1,0 +1,251 @@
+package loadtest
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// runSoak runs cycles of (open o.Conns connections, echo o.Messages
+// messages on each, close them all) until o.Cycles are done or o.Duration
+// has passed. After each cycle it waits (bounded) for the server's
+// connection count to return to its idle value and records the server's
+// RSS, so a leak shows as growth from cycle to cycle.
+func runSoak(ctx context.Context, o Options, t target, progress *Progress) (*Result, error) {
+	start := time.Now()
+	deadline := start.Add(o.Duration)
+	u0, s0, _ := selfUsage()
+	probe := newMetricsProbe(&o, t)
+	idleConns, metricsErr := probe.count(ctx)
+	mon, err := startMonitor(o.ServerPID, start, o.SampleInterval)
+	if err != nil {
+		return nil, err
+	}
+	sub := o
+	sub.Scenario, sub.ServerPID = ScenarioEcho, 0
+	res := &Result{Schema: ResultSchema, Scenario: ScenarioSoak, URL: o.URL, Started: start, Errors: map[string]uint64{}}
+	sk := &SoakStats{}
+	lat, hs := newHist(), newHist()
+	var lastLine time.Time // progress: at most one cycle line per interval
+	for n := 1; (o.Cycles == 0 || n <= o.Cycles) && ctx.Err() == nil; n++ {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		sub.Duration = left
+		c0 := time.Now()
+		cr, err := Run(ctx, sub, progress)
+		if err != nil {
+			mon.finish()
+			return nil, err
+		}
+		addCycle(res, cr, lat, hs)
+		cy := SoakCycle{N: n, DurationS: time.Since(c0).Seconds(), Opened: cr.Connections.Opened, Received: cr.Messages.Received,
+			Errors: cr.ErrorsTotal, P99: cr.Latency.P99, ServerConns: -1}
+		if metricsErr == nil {
+			var extra int
+			extra, cy.SettleMS, metricsErr = probe.settle(ctx, idleConns, o.Timeout)
+			if metricsErr == nil {
+				cy.ServerConns = extra
+			}
+		}
+		cy.RSSKB = mon.sample().rssKB
+		sk.Cycles = append(sk.Cycles, cy)
+		if progress != nil && progress.interval >= 0 && (time.Since(lastLine) >= progress.interval || n == o.Cycles) {
+			lastLine = time.Now()
+			fmt.Fprintf(progress.w, "soak cycle %d: %.2f s  opened %d  echoes %d  errors %d  p99 %.3f ms  server rss %d KB  server conns after %d (%.0f ms)\n",
+				n, cy.DurationS, cy.Opened, cy.Received, cy.Errors, cy.P99, cy.RSSKB, cy.ServerConns, cy.SettleMS)
+		}
+	}
+	if mon != nil {
+		mon.ta = mon.before
+		mon.tb = mon.sample()
+		mon.after = mon.tb
+	}
+	if metricsErr != nil {
+		sk.MetricsError = metricsErr.Error()
+	}
+	res.Connections.Target = o.Conns * len(sk.Cycles)
+	res.DurationS = time.Since(start).Seconds()
+	res.Interrupted = ctx.Err() != nil
+	res.Latency, res.Handshake = latencyOf(lat), latencyOf(hs)
+	res.lat, res.hsLat = lat, hs
+	if res.TrafficS > 0 {
+		res.Messages.PerSec = float64(res.Messages.Received) / res.TrafficS
+		res.Messages.MBPerSec = float64(res.Messages.BytesRecv) / res.TrafficS / 1e6
+	}
+	u1, s1, maxRSS := selfUsage()
+	res.Client = ClientStats{UserS: u1 - u0, SysS: s1 - s0, NumCPU: runtime.NumCPU(), Loops: res.Config.Loops, MaxRSSKB: maxRSS, NoFile: raiseNoFile()}
+	res.Client.CPUS = res.Client.UserS + res.Client.SysS
+	if res.DurationS > 0 {
+		res.Client.CPUUtil = res.Client.CPUS / res.DurationS
+	}
+	res.Server = mon.finish()
+	soakVerdict(sk, res.ErrorsTotal)
+	res.Soak = sk
+	return res, nil
+}
+
+// addCycle adds one cycle's result to the soak's totals.
+func addCycle(res, cr *Result, lat, hs *hdrhistogram.Histogram) {
+	if res.Config.Conns == 0 {
+		res.Config = cr.Config
+	}
+	c, m := &res.Connections, &res.Messages
+	c.Attempts += cr.Connections.Attempts
+	c.Opened += cr.Connections.Opened
+	c.ClosedOK += cr.Connections.ClosedOK
+	c.Peak = max(c.Peak, cr.Connections.Peak)
+	m.Sent += cr.Messages.Sent
+	m.Received += cr.Messages.Received
+	m.Expected += cr.Messages.Expected
+	m.Missing += cr.Messages.Missing
+	m.Skipped += cr.Messages.Skipped
+	m.BytesSent += cr.Messages.BytesSent
+	m.BytesRecv += cr.Messages.BytesRecv
+	res.RampS += cr.RampS
+	res.TrafficS += cr.TrafficS
+	res.Errors = mergeCounts(cr.Errors, res.Errors)
+	res.ErrorSamples = mergeSamples(res.ErrorSamples, cr.ErrorSamples)
+	res.ErrorsTotal += cr.ErrorsTotal
+	if cr.lat != nil {
+		lat.Merge(cr.lat)
+	}
+	if cr.hsLat != nil {
+		hs.Merge(cr.hsLat)
+	}
+}
+
+// soakVerdict fills the RSS figures and the verdict: it fails on errors,
+// on cycles after which the server kept connections, and on RSS that keeps
+// growing (the lowest RSS of the last quarter of the cycles above the
+// highest of the second quarter by more than 10% + 4 MiB; needs 8 cycles).
+func soakVerdict(sk *SoakStats, errs uint64) {
+	sk.CyclesDone = len(sk.Cycles)
+	var rss []int64
+	for i, c := range sk.Cycles {
+		if c.ServerConns > 0 {
+			sk.ConnsNotZero++
+		}
+		if c.RSSKB > 0 {
+			rss = append(rss, c.RSSKB)
+			sk.RSSMaxKB = max(sk.RSSMaxKB, c.RSSKB)
+			if i > 0 && c.RSSKB > sk.Cycles[i-1].RSSKB {
+				sk.RSSGrowths++
+			}
+		}
+	}
+	if len(rss) > 0 {
+		sk.RSSFirstKB, sk.RSSLastKB = rss[0], rss[len(rss)-1]
+	}
+	sk.Verdict = VerdictPass
+	fail := func(format string, a ...any) {
+		sk.Verdict = VerdictFail
+		sk.Reasons = append(sk.Reasons, fmt.Sprintf(format, a...))
+	}
+	if errs > 0 {
+		fail("%d errors on the echo connections", errs)
+	}
+	if sk.ConnsNotZero > 0 {
+		fail("server connection count not back to idle (within -timeout) after %d of %d cycles", sk.ConnsNotZero, sk.CyclesDone)
+	}
+	if n := len(rss); n >= 8 {
+		q2 := maxOf(rss[n/4 : n/2])
+		q4 := minOf(rss[3*n/4:])
+		if q4 > q2+max(q2/10, 4096) {
+			fail("server RSS keeps growing: last quarter of the cycles at least %d KB, second quarter at most %d KB", q4, q2)
+		}
+	}
+}
+
+func maxOf(v []int64) int64 {
+	m := v[0]
+	for _, x := range v {
+		m = max(m, x)
+	}
+	return m
+}
+
+func minOf(v []int64) int64 {
+	m := v[0]
+	for _, x := range v {
+		m = min(m, x)
+	}
+	return m
+}
+
+// metricsProbe reads the server's open-connection count from a metrics
+// JSON document with a numeric "Connections" field (wsloop's /metrics).
+type metricsProbe struct {
+	url  string
+	host string
+	c    *http.Client
+}
+
+// newMetricsProbe returns a probe of o.MetricsPath on the target, or nil
+// when it is "-".
+func newMetricsProbe(o *Options, t target) *metricsProbe {
+	if o.MetricsPath == "-" {
+		return nil
+	}
+	scheme := "http"
+	if t.tls {
+		scheme = "https"
+	}
+	tr := &http.Transport{DisableKeepAlives: true,
+		TLSClientConfig: &tls.Config{ServerName: t.srvName, InsecureSkipVerify: o.Insecure}} //nolint:gosec // -insecure for self-signed test servers
+	return &metricsProbe{url: scheme + "://" + t.addr + o.MetricsPath, host: t.host, c: &http.Client{Transport: tr, Timeout: o.Timeout}}
+}
+
+// count returns the server's current connection count.
+func (p *metricsProbe) count(ctx context.Context) (int, error) {
+	if p == nil {
+		return 0, errors.New("metrics disabled (-metrics -)")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Host = p.host
+	resp, err := p.c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: %s", p.url, resp.Status)
+	}
+	var m map[string]any
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&m); err != nil {
+		return 0, fmt.Errorf("GET %s: %w", p.url, err)
+	}
+	v, ok := m["Connections"].(float64)
+	if !ok {
+		return 0, fmt.Errorf("GET %s: no numeric \"Connections\" field", p.url)
+	}
+	return int(v), nil
+}
+
+// settle polls until the count is at most idle or limit passes; it
+// returns the count above idle and how long it waited.
+func (p *metricsProbe) settle(ctx context.Context, idle int, limit time.Duration) (int, float64, error) {
+	t0 := time.Now()
+	for {
+		n, err := p.count(ctx)
+		if err != nil {
+			return 0, msSince(t0), err
+		}
+		if n <= idle || time.Since(t0) >= limit || ctx.Err() != nil {
+			return max(n-idle, 0), msSince(t0), nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
