@@ -4,38 +4,40 @@ import "github.com/wsloop/wsloop/engine"
 
 // Metrics is a snapshot of the server's counters.
 type Metrics struct {
-	Connections     int    // open now
-	Accepted        uint64 // TCP connections accepted
-	Refused         uint64 // refused by AllowedClients, MaxConnections, OnConnectionRequest or StopListening
-	Upgraded        uint64 // WebSocket handshakes completed
-	HandshakeErrors uint64 // upgrade requests refused or timed out
-	HTTPRequests    uint64 // plain HTTP requests served by HTTPHandler
-	MessagesIn      uint64
-	MessagesOut     uint64
-	BytesIn         uint64 // payload bytes
-	BytesOut        uint64 // payload bytes
-	ProtocolErrors  uint64 // connections failed with 1002/1007/1009
-	SlowConsumers   uint64 // connections closed by the slow-consumer policy
-	IdleTimeouts    uint64
-	Panics          uint64 // event handlers that panicked
+	Connections      int    // open now
+	Accepted         uint64 // TCP connections accepted
+	Refused          uint64 // refused by AllowedClients, MaxConnections, OnConnectionRequest or StopListening
+	Upgraded         uint64 // WebSocket handshakes completed
+	HandshakeErrors  uint64 // upgrade requests refused or timed out
+	HTTPRequests     uint64 // plain HTTP requests served by HTTPHandler
+	MessagesIn       uint64
+	MessagesOut      uint64
+	BytesIn          uint64 // payload bytes
+	BytesOut         uint64 // payload bytes
+	ProtocolErrors   uint64 // connections failed with 1002/1007/1009
+	SlowConsumers    uint64 // connections closed by the slow-consumer policy
+	BroadcastDropped uint64 // broadcast deliveries skipped because the receiver's queue was full (WouldBlock policy)
+	IdleTimeouts     uint64
+	Panics           uint64 // event handlers that panicked
 }
 
 func metricsOf(e *engine.Engine) Metrics {
 	m := e.Metrics()
 	return Metrics{
-		Connections:     e.ConnectionCount(),
-		Accepted:        m.Accepted.Load(),
-		Refused:         m.Refused.Load(),
-		Upgraded:        m.Upgraded.Load(),
-		HandshakeErrors: m.HandshakeErrors.Load(),
-		HTTPRequests:    m.HTTPRequests.Load(),
-		MessagesIn:      m.MessagesIn.Load(),
-		MessagesOut:     m.MessagesOut.Load(),
-		BytesIn:         m.BytesIn.Load(),
-		BytesOut:        m.BytesOut.Load(),
-		ProtocolErrors:  m.ProtocolErrors.Load(),
-		SlowConsumers:   m.SlowConsumers.Load(),
-		IdleTimeouts:    m.IdleTimeouts.Load(),
-		Panics:          m.Panics.Load(),
+		Connections:      e.ConnectionCount(),
+		Accepted:         m.Accepted.Load(),
+		Refused:          m.Refused.Load(),
+		Upgraded:         m.Upgraded.Load(),
+		HandshakeErrors:  m.HandshakeErrors.Load(),
+		HTTPRequests:     m.HTTPRequests.Load(),
+		MessagesIn:       m.MessagesIn.Load(),
+		MessagesOut:      m.MessagesOut.Load(),
+		BytesIn:          m.BytesIn.Load(),
+		BytesOut:         m.BytesOut.Load(),
+		ProtocolErrors:   m.ProtocolErrors.Load(),
+		SlowConsumers:    m.SlowConsumers.Load(),
+		BroadcastDropped: m.BroadcastDropped.Load(),
+		IdleTimeouts:     m.IdleTimeouts.Load(),
+		Panics:           m.Panics.Load(),
 	}
 }

@@ -111,3 +111,45 @@ func TestSendFileInterruptedCloses1011(t *testing.T) {
 		t.Errorf("close code %d, want 1011", code)
 	}
 }
+
+// A receiver that does not read cannot make Broadcast grow its queue past
+// MaxOutboundQueue: deliveries to it are skipped and counted, others still
+// get every message.
+func TestBroadcastSkipsFullQueues(t *testing.T) {
+	t.Parallel()
+	const limit = 64 << 10
+	h := start(t, api.Config{MaxOutboundQueue: limit}, hooks{noRecord: true})
+	stalled := h.dial(t, "/", dialOpts{})
+	stalledID := h.idOf(t, stalled)
+	reader := h.dial(t, "/", dialOpts{})
+	h.idOf(t, reader)
+	msg := make([]byte, 16<<10)
+	const n = 400 // 6.4 MB: far past the limit and the socket buffers
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range n {
+			if _, m := readMessage(t, reader); len(m) != len(msg) {
+				t.Errorf("reader message %d: %d bytes", i, len(m))
+				return
+			}
+		}
+	}()
+	for range n {
+		if err := h.srv.Broadcast(api.DataBinary, msg, nil); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	<-done
+	info, ok := h.srv.Connection(stalledID)
+	if !ok {
+		t.Fatal("stalled connection is gone")
+	}
+	if info.QueuedBytes > limit+len(msg)+64 {
+		t.Errorf("stalled receiver queues %d bytes, limit %d", info.QueuedBytes, limit)
+	}
+	if h.srv.Metrics().BroadcastDropped == 0 {
+		t.Error("no broadcast delivery was counted as dropped")
+	}
+}

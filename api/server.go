@@ -357,7 +357,10 @@ func (t Target) UserData() any { return t.c.UserData() }
 // returns true (nil = all). The frame is built (and compressed) once and
 // each event loop gets one task for all its connections. filter runs on the
 // event loops and must not block. It returns at once; each connection gets
-// the message in order with what was sent to it before.
+// the message in order with what was sent to it before. A receiver whose
+// outbound queue is full is closed with 1008 (CloseSlowConsumer) or skipped
+// for this message (WouldBlock: Metrics.BroadcastDropped counts it, and
+// OnReadyToSend fires once its queue drains).
 func (s *Server) Broadcast(format DataFormat, p []byte, filter func(Target) bool) error {
 	e := s.engine()
 	if e == nil {

@@ -4,19 +4,20 @@ import "sync/atomic"
 
 // Metrics are engine-wide counters, safe to read at any time.
 type Metrics struct {
-	Accepted        atomic.Uint64 // TCP connections accepted
-	Refused         atomic.Uint64 // refused by AllowedClients, MaxConnections, ConnectionRequest or StopListening
-	Upgraded        atomic.Uint64 // WebSocket handshakes completed
-	HandshakeErrors atomic.Uint64 // upgrade requests answered with an HTTP error or timed out
-	HTTPRequests    atomic.Uint64 // plain HTTP requests served
-	MessagesIn      atomic.Uint64
-	MessagesOut     atomic.Uint64
-	BytesIn         atomic.Uint64 // payload bytes
-	BytesOut        atomic.Uint64 // payload bytes
-	ProtocolErrors  atomic.Uint64 // connections failed for a protocol violation (1002/1007/1009)
-	SlowConsumers   atomic.Uint64 // connections closed by the slow-consumer policy
-	IdleTimeouts    atomic.Uint64
-	Panics          atomic.Uint64 // event callbacks that panicked
+	Accepted         atomic.Uint64 // TCP connections accepted
+	Refused          atomic.Uint64 // refused by AllowedClients, MaxConnections, ConnectionRequest or StopListening
+	Upgraded         atomic.Uint64 // WebSocket handshakes completed
+	HandshakeErrors  atomic.Uint64 // upgrade requests answered with an HTTP error or timed out
+	HTTPRequests     atomic.Uint64 // plain HTTP requests served
+	MessagesIn       atomic.Uint64
+	MessagesOut      atomic.Uint64
+	BytesIn          atomic.Uint64 // payload bytes
+	BytesOut         atomic.Uint64 // payload bytes
+	ProtocolErrors   atomic.Uint64 // connections failed for a protocol violation (1002/1007/1009)
+	SlowConsumers    atomic.Uint64 // connections closed by the slow-consumer policy
+	BroadcastDropped atomic.Uint64 // broadcast deliveries skipped: the receiver's queue was full
+	IdleTimeouts     atomic.Uint64
+	Panics           atomic.Uint64 // event callbacks that panicked
 }
 
 // Metrics returns the engine's counters.

@@ -247,6 +247,9 @@ func (e *Engine) SetAcceptData(id uint64, on bool) error {
 // permessage-deflate without server context takeover) and writes it to
 // every open connection for which filter returns true (nil = all), with one
 // task per event loop. filter runs on the event loops and must not block.
+// A connection whose outbound queue is over MaxOutbound is closed with 1008
+// (PolicyClose) or skipped for this message (PolicyWouldBlock, counted in
+// Metrics.BroadcastDropped; ReadyToSend fires once it drains).
 // It returns the number of loops the message was handed to.
 func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) int {
 	plain := bytebufferpool.Get()
@@ -297,11 +300,21 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 			(x.deflParams.ServerMaxWindowBits == 0 || x.deflParams.ServerMaxWindowBits >= e.opts.Deflate.ServerMaxWindowBits) {
 			frame = comp
 		}
-		if c.queuedLocked() >= e.opts.MaxOutbound && e.opts.SlowConsumer == PolicyClose {
+		if c.queuedLocked() >= e.opts.MaxOutbound {
+			// A receiver that is not reading must not make its queue grow
+			// without bound: close it (PolicyClose) or skip this message
+			// for it (PolicyWouldBlock; counted in BroadcastDropped, and
+			// ReadyToSend fires once it drains).
+			if e.opts.SlowConsumer == PolicyClose {
+				c.mu.Unlock()
+				e.metrics.SlowConsumers.Add(1)
+				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
+				setFlag(&c.lflags, lCloseTCP, true)
+				continue
+			}
+			setFlag(&c.sflags, sWantReady, true)
 			c.mu.Unlock()
-			e.metrics.SlowConsumers.Add(1)
-			l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-			setFlag(&c.lflags, lCloseTCP, true)
+			e.metrics.BroadcastDropped.Add(1)
 			continue
 		}
 		direct := c.pending == nil && c.tls == nil
