@@ -139,6 +139,18 @@ func (p Plan) Scenarios() []Scenario {
 		Load:    LoadSpec{Scenario: "broadcast", Conns: bcConns, Duration: bcDur, Size: 64, Rate: rate, Sources: sourcesFor(bcConns)},
 		Metrics: []Metric{MetricDeliveriesPerSec, MetricP99, MetricCPUPerMMsgs, MetricMissing},
 	})
+	// The same at a send rate no server can follow on one core: the
+	// deliveries per second it manages is its broadcast capacity.
+	maxRate := 100.0
+	if p.Quick {
+		maxRate = 200
+	}
+	out = append(out, Scenario{
+		Name: fmt.Sprintf("broadcast-%d-max", bcConns), Label: fmt.Sprintf("%d receivers, saturated", bcConns),
+		Group: GroupBroadcast, Mode: "broadcast",
+		Load:    LoadSpec{Scenario: "broadcast", Conns: bcConns, Duration: bcDur, Size: 64, Rate: maxRate, Sources: sourcesFor(bcConns)},
+		Metrics: []Metric{MetricDeliveriesPerSec, MetricCPUPerMMsgs, MetricMissing},
+	})
 	if p.TLS {
 		out = append(out, tlsScenarios(idleConns, idleDur)...)
 	}

@@ -15,7 +15,7 @@ func TestPlanScenarios(t *testing.T) {
 	for i, s := range full {
 		names[i] = s.Name
 	}
-	want := []string{"idle-10000", "echo-64B-if1", "echo-64B-if16", "echo-1KiB-if1", "echo-1KiB-if16", "echo-16KiB-if1", "echo-16KiB-if16", "broadcast-10000"}
+	want := []string{"idle-10000", "echo-64B-if1", "echo-64B-if16", "echo-1KiB-if1", "echo-1KiB-if16", "echo-16KiB-if1", "echo-16KiB-if16", "broadcast-10000", "broadcast-10000-max"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("full plan %v, want %v", names, want)
 	}
