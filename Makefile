@@ -47,9 +47,18 @@ bench:
 bench-quick:
 	cd bench && $(GO) run ./cmd/benchrun -quick
 
-## conformance: the full RFC 6455/7692 suite against a fresh server; report in conformance-report.md
+## conformance: the full RFC 6455/7692 suite against ws://, ws:// with permessage-deflate, and wss://
+## (reports in bench/results/conformance-*.md; the fast subset also runs in make test)
+CONF_PORT ?= 9101
 conformance: build
-	./scripts/conformance.sh
+	@./wsloop serve -addr 127.0.0.1:$(CONF_PORT) -log 0 & p1=$$!; \
+	./wsloop serve -addr 127.0.0.1:$$(($(CONF_PORT)+1)) -log 0 -compress & p2=$$!; \
+	./wsloop serve -addr 127.0.0.1:$$(($(CONF_PORT)+2)) -log 0 -compress -tls-self-signed & p3=$$!; \
+	trap 'kill $$p1 $$p2 $$p3 2>/dev/null' EXIT; sleep 1; rc=0; \
+	./wsloop conformance -url ws://127.0.0.1:$(CONF_PORT)/echo -report bench/results/conformance-ws.md || rc=1; \
+	./wsloop conformance -url ws://127.0.0.1:$$(($(CONF_PORT)+1))/echo -report bench/results/conformance-ws-deflate.md || rc=1; \
+	./wsloop conformance -url wss://127.0.0.1:$$(($(CONF_PORT)+2))/echo -insecure -report bench/results/conformance-wss-deflate.md || rc=1; \
+	exit $$rc
 
 ## loadtest: 10,000 echo connections against a running `make run`
 loadtest:

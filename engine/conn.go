@@ -51,8 +51,8 @@ type Conn struct {
 	inTasks     int32                      // bytes of deferred sends posted to the loop, clamped
 	paused      atomic.Bool
 	state       uint8
-	sflags      uint8 // sInReady, ...: under mu
-	lflags      uint8 // lPingOut, ...: loop only
+	sflags      uint8  // sInReady, ...: under mu
+	lflags      uint16 // lPingOut, ...: loop only
 
 	bytesIn  atomic.Uint64
 	bytesOut atomic.Uint64
@@ -71,17 +71,19 @@ const (
 )
 
 const (
-	lPingOut   uint8 = 1 << iota // an automatic ping is unanswered
-	lCongested                   // listed in (loop.lflags&lCongested != 0)
-	lCloseTCP                    // close TCP once the outbound queue drains
-	lFailed                      // a protocol error was reported
-	lCloseSent                   // a close frame was queued
-	lCloseRecv                   // the peer's close frame was received
-	lConnected                   // Connected was fired (Disconnected will be)
+	lPingOut   uint16 = 1 << iota // an automatic ping is unanswered
+	lCongested                    // listed in (loop.lflags&lCongested != 0)
+	lCloseTCP                     // close TCP once the outbound queue drains
+	lFailed                       // a protocol error was reported
+	lCloseSent                    // a close frame was queued
+	lCloseRecv                    // the peer's close frame was received
+	lConnected                    // Connected was fired (Disconnected will be)
+	lLinger                       // after the response: shut down writing, drain input briefly, then close
+	lTLSStall                     // early data waits in gnet's buffer for the TLS handshake to end
 )
 
-// flag is a getter/setter pair over one bit of a flags byte.
-func setFlag(f *uint8, bit uint8, on bool) {
+// setFlag sets or clears one bit of a flags field.
+func setFlag[T uint8 | uint16](f *T, bit T, on bool) {
 	if on {
 		*f |= bit
 	} else {

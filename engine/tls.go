@@ -103,13 +103,18 @@ func (t tlsTransport) Wake() error {
 			return
 		}
 		l.onInput(c, nil)
+		if c.lflags&lTLSStall != 0 && c.tls.HandshakeDone() && c.state != stateClosed {
+			// Early data left in gnet's buffer: have OnTraffic take it now.
+			setFlag(&c.lflags, lTLSStall, false)
+			_ = c.gc.Wake(nil)
+		}
 	})
 	return nil
 }
 
 // onCiphertext feeds TLS records to the bridge and their plaintext to the
 // WebSocket layer. Loop only.
-func (l *loop) onCiphertext(c *Conn, buf []byte) {
+func (l *loop) onCiphertext(c *Conn, buf []byte) (consumed int) {
 	if l.plain == nil {
 		l.plain = make([]byte, 0, 32<<10) // Feed decrypts into scratch[:cap]
 	}
@@ -120,7 +125,19 @@ func (l *loop) onCiphertext(c *Conn, buf []byte) {
 			return nil
 		})
 		l.afterFeed(c, buf, out, err, false)
-		return
+		return len(buf)
+	}
+	// A TLS 1.3 client may send its request (and more) right after its
+	// Finished, before the handshake goroutine has ended: what does not fit
+	// the bridge's pre-handshake buffer stays in gnet's buffer, bounded like
+	// a paused read, until the handshake's wake-up.
+	if room := c.tls.PendingRoom(); len(buf) > room {
+		if len(buf)-room > l.eng.opts.MaxPausedBytes {
+			l.afterFeed(c, buf, nil, tlsbridge.ErrPendingLimit, true)
+			return len(buf)
+		}
+		buf = buf[:room]
+		setFlag(&c.lflags, lTLSStall, true)
 	}
 	// Handshake phase: this Feed may complete it, and then deliver the
 	// plaintext that arrived meanwhile; TLSHandshake must run first.
@@ -130,6 +147,7 @@ func (l *loop) onCiphertext(c *Conn, buf []byte) {
 		tc.report()
 	}
 	l.afterFeed(c, buf, out, err, !tc.reported)
+	return len(buf)
 }
 
 // tlsCompletion reports the end of a handshake before the first plaintext.

@@ -48,9 +48,11 @@ func (l *loop) onInput(c *Conn, buf []byte) (consumed int) {
 	defer l.recoverPanic(c)
 	c.lastRead = l.now
 	setFlag(&c.lflags, lPingOut, false)
+	if c.lflags&lLinger != 0 {
+		return len(buf) // a lingering close discards input
+	}
 	if c.tls != nil {
-		l.onCiphertext(c, buf)
-		return len(buf)
+		return l.onCiphertext(c, buf)
 	}
 	return l.onPlain(c, buf)
 }

@@ -132,7 +132,7 @@ func (l *loop) closeNow(c *Conn) {
 	if c.state == stateClosed {
 		return
 	}
-	if c.tls != nil {
+	if c.tls != nil && c.lflags&lLinger == 0 {
 		l.sendCloseNotify(c) // TLS: close_notify before the TCP FIN
 		if c.state == stateClosed {
 			return
@@ -230,7 +230,11 @@ func (l *loop) afterWrite(c *Conn, ob int) {
 		}
 	}
 	c.mu.Unlock()
-	if (c.lflags&lCloseTCP != 0) && queued == 0 {
+	if c.lflags&lCloseTCP != 0 && queued == 0 {
+		if c.lflags&lLinger != 0 {
+			l.linger(c)
+			return
+		}
 		l.closeNow(c)
 		return
 	}

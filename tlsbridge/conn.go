@@ -37,6 +37,21 @@ type Conn struct {
 // delivers plaintext. Loop only.
 func (c *Conn) HandshakeDone() bool { return c.state == stateOpen }
 
+// PendingRoom returns how many more bytes of ciphertext Feed accepts before
+// the handshake result has been picked up (MaxPendingBytes minus what is
+// buffered), or a large number once the connection is open. A caller that
+// has more may keep the rest (as the engine does, in gnet's buffer) and
+// feed it after the handshake: TLS 1.3 clients may send application data
+// right after their Finished message. Loop only.
+func (c *Conn) PendingRoom() int {
+	if c.state != stateHandshake {
+		return 1<<31 - 1
+	}
+	c.hs.mu.Lock()
+	defer c.hs.mu.Unlock()
+	return max(c.b.maxPending-len(c.hs.pending), 0)
+}
+
 // Feed is called on the event loop with ciphertext just read; ciphertext is
 // not retained after the call. With no ciphertext it is the wake-up call
 // that Transport.Wake requested.
