@@ -274,9 +274,8 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 	return loops
 }
 
-// broadcast writes a pre-framed message to this loop's open connections.
-// Connections with nothing queued get a direct write of the shared frame
-// (no copy); others append it to keep their order. Loop only.
+// broadcast queues a pre-framed message on this loop's open connections.
+// Loop only.
 func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 	e := l.eng
 	// Backwards, so that a connection closed by a failed write (swap-removed
@@ -317,17 +316,18 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 			e.metrics.BroadcastDropped.Add(1)
 			continue
 		}
-		direct := c.pending == nil && c.tls == nil
-		switch {
-		case x != nil && x.streamOn && x.stream > 0:
+		if x != nil && x.streamOn && x.stream > 0 {
 			// A streamed message is half sent: no other data frame may
 			// come between its fragments; the broadcast follows it.
 			if x.deferred == nil {
 				x.deferred = bytebufferpool.Get()
 			}
 			x.deferred.B = append(x.deferred.B, frame...)
-			direct = false
-		case !direct:
+		} else {
+			// Appended, not written: drain flushes ready connections after
+			// running every queued task, so all the broadcasts waiting on
+			// this loop reach a connection in one write (under load, one
+			// syscall per connection for many messages, not one each).
 			c.appendRawLocked(frame)
 		}
 		c.msgsOut.Add(1)
@@ -335,13 +335,6 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 		c.mu.Unlock()
 		e.metrics.MessagesOut.Add(1)
 		e.metrics.BytesOut.Add(uint64(n))
-		if direct {
-			if _, err := c.gc.Write(frame); err == nil && c.state != stateClosed {
-				if ob := c.gc.OutboundBuffered(); ob > 0 {
-					l.afterWrite(c, ob)
-				}
-			}
-		}
 	}
 }
 
