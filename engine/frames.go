@@ -94,12 +94,14 @@ func (l *loop) deliver(c *Conn, op codec.OpCode, comp bool, payload []byte) {
 			return
 		}
 		out, err := x.inflater.Inflate(l.inflated[:0], payload, e.opts.DecompressedLimit)
+		// Keep the grown scratch buffer (Inflate returns it on errors too):
+		// growing a fresh one for every large message, or every compression
+		// bomb, means megabytes of allocation and GC work on the loop. The
+		// tick drops it after a minute unused.
+		l.inflated, l.inflatedUsed = out[:0], l.now
 		if err != nil {
 			l.fail(c, err)
 			return
-		}
-		if cap(out) <= 1<<20 {
-			l.inflated = out[:0] // keep a moderate scratch buffer for the next message
 		}
 		if op == codec.OpText {
 			var v codec.UTF8Validator

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"github.com/wsloop/wsloop/codec"
@@ -29,20 +30,21 @@ type loop struct {
 	runFn   gnet.RunnableFunc
 
 	// loop only
-	spareReady []*Conn
-	spareTasks []func(*loop)
-	conns      []*Conn // every connection on this loop
-	congested  []*Conn // connections with bytes in gnet's outbound buffer
-	parking    []*Conn // connections whose deflater holds a writer (context takeover)
-	wheel      wheel
-	now        uint32 // ticks since start
-	req        codec.Request
-	resp       OpenResponse
-	out        []byte // scratch for building responses and control frames
-	tlsOut     []byte // scratch for ciphertext
-	plain      []byte // scratch for TLS plaintext
-	inflated   []byte // scratch for inflated messages
-	local      any    // the handler's per-loop value (see Conn.LoopLocal)
+	spareReady   []*Conn
+	spareTasks   []func(*loop)
+	conns        []*Conn // every connection on this loop
+	congested    []*Conn // connections with bytes in gnet's outbound buffer
+	parking      []*Conn // connections whose deflater holds a writer (context takeover)
+	wheel        wheel
+	now          uint32 // ticks since start
+	req          codec.Request
+	resp         OpenResponse
+	out          []byte // scratch for building responses and control frames
+	tlsOut       []byte // scratch for ciphertext
+	plain        []byte // scratch for TLS plaintext
+	inflated     []byte // scratch for inflated messages
+	inflatedUsed uint32 // tick of its last use
+	local        any    // the handler's per-loop value (see Conn.LoopLocal)
 }
 
 func newLoop(e *Engine, el gnet.EventLoop) *loop {
@@ -183,7 +185,13 @@ func (l *loop) onTick() {
 	l.wheel.advance(l.onTimer)
 	l.checkCongested()
 	l.parkDeflaters()
+	if cap(l.inflated) > 1<<20 && l.now-l.inflatedUsed > inflateKeepTicks {
+		l.inflated = nil // a large inflate buffer unused for a minute
+	}
 }
+
+// inflateKeepTicks is how long a large inflate scratch buffer stays.
+const inflateKeepTicks = uint32(time.Minute / tick)
 
 // parkDeflaters returns the compression writers of connections with server
 // context takeover that sent during the last tick, keeping only their
