@@ -33,6 +33,11 @@ func TestPythonWebsockets(t *testing.T) {
 			s.checkMetrics(t, 13, 1)
 		})
 	}
+	t.Run("wss", func(t *testing.T) {
+		s := startServer(t, true, "-tls-self-signed")
+		runClient(t, ".", pythonCases, debianPython, script, s.wsURL(), "on")
+		s.checkMetrics(t, 13, 1)
+	})
 	t.Run("max-message", func(t *testing.T) {
 		s := startServer(t, true, "-max-message", "65536")
 		runClient(t, ".", []string{"oversize-1009"}, debianPython, script, s.wsURL(), "limits")

@@ -3,12 +3,14 @@ package interop_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,11 +45,31 @@ type server struct {
 	done   chan struct{}
 	err    error // set when done is closed
 	once   sync.Once
+	tls    bool // started with -tls-self-signed: wss:// and https://
 }
 
 // wsURL is the server's ws:// base URL; httpURL its http:// one.
-func (s *server) wsURL() string   { return "ws://" + s.addr }
-func (s *server) httpURL() string { return "http://" + s.addr }
+func (s *server) wsURL() string {
+	if s.tls {
+		return "wss://" + s.addr
+	}
+	return "ws://" + s.addr
+}
+
+func (s *server) httpURL() string {
+	if s.tls {
+		return "https://" + s.addr
+	}
+	return "http://" + s.addr
+}
+
+// httpClient talks to the server; with -tls-self-signed there is no CA to
+// verify against.
+func httpClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+	}}
+}
 
 // freePort asks the kernel for a free loopback port.
 func freePort(t *testing.T) int {
@@ -87,6 +109,7 @@ func launch(bin string, port int, compress bool, extra []string) (*server, error
 		done:   make(chan struct{}),
 	}
 	args := []string{"serve", "-addr", s.addr}
+	s.tls = slices.Contains(extra, "-tls-self-signed")
 	if compress {
 		args = append(args, "-compress")
 	}
@@ -108,7 +131,7 @@ func launch(bin string, port int, compress bool, extra []string) (*server, error
 		sc := bufio.NewScanner(pr)
 		found := false
 		for sc.Scan() {
-			if !found && strings.HasPrefix(sc.Text(), "wsloop listening on ws://"+s.addr) {
+			if !found && strings.HasPrefix(sc.Text(), "wsloop listening on "+s.wsURL()) {
 				found = true
 				banner <- true
 			}
@@ -137,7 +160,7 @@ func launch(bin string, port int, compress bool, extra []string) (*server, error
 
 // waitHealthy polls /healthz until it answers "ok", within startTimeout.
 func (s *server) waitHealthy() error {
-	c := &http.Client{Timeout: time.Second}
+	c := httpClient(time.Second)
 	deadline := time.Now().Add(startTimeout)
 	var last error
 	for time.Now().Before(deadline) {
@@ -198,7 +221,7 @@ func (s *server) stopAndCheck(t *testing.T) {
 // metrics reads the server's /metrics counters.
 func (s *server) metrics(t *testing.T) map[string]int64 {
 	t.Helper()
-	c := &http.Client{Timeout: 5 * time.Second}
+	c := httpClient(5 * time.Second)
 	resp, err := c.Get(s.httpURL() + "/metrics")
 	if err != nil {
 		t.Fatalf("/metrics: %v", err)
