@@ -15,6 +15,7 @@ run:
 ## test: everything CI runs — lint, race tests of every module, interop with real clients
 test: deps lint
 	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -count=1 ./codec/   # allocation counts (meaningless under -race)
 	cd bench && $(GO) test -count=1 -timeout 10m ./...
 
 ## test-short: the core module's tests without installing interop dependencies

@@ -249,6 +249,9 @@ func TestDeflateUnusable(t *testing.T) {
 }
 
 func TestDeflateNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("counts allocations: run by make test's non-race pass (go test ./codec)")
+	}
 	msg := pmdText(16<<10, 1)
 	dst := make([]byte, 0, 32<<10)
 	for _, takeover := range []bool{false, true} {
