@@ -125,23 +125,28 @@ func TestBroadcastSkipsFullQueues(t *testing.T) {
 	h.idOf(t, reader)
 	msg := make([]byte, 16<<10)
 	const n = 400 // 6.4 MB: far past the limit and the socket buffers
-	done := make(chan struct{})
+	// The sender waits for the reader after each message, so the reader is
+	// never behind by more than one message (under its limit) and must get
+	// all of them; only the stalled receiver goes over its limit.
+	got := make(chan error)
 	go func() {
-		defer close(done)
 		for i := range n {
-			if _, m := readMessage(t, reader); len(m) != len(msg) {
-				t.Errorf("reader message %d: %d bytes", i, len(m))
+			_, m := readMessage(t, reader)
+			if len(m) != len(msg) {
+				got <- fmt.Errorf("reader message %d: %d bytes", i, len(m))
 				return
 			}
+			got <- nil
 		}
 	}()
 	for range n {
 		if err := h.srv.Broadcast(api.DataBinary, msg, nil); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(100 * time.Microsecond)
+		if err := <-got; err != nil {
+			t.Fatal(err)
+		}
 	}
-	<-done
 	info, ok := h.srv.Connection(stalledID)
 	if !ok {
 		t.Fatal("stalled connection is gone")
