@@ -406,6 +406,8 @@ func (s *Server) SendFile(id ConnID, path string) error {
 	if err != nil {
 		return err
 	}
+	c.BeginInterruptible()
+	defer c.EndInterruptible()
 	if err := c.SetMessageLength(codec.OpBinary, st.Size()); err != nil {
 		return err
 	}

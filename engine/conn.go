@@ -108,6 +108,7 @@ type connExtra struct {
 	streamOp   codec.OpCode               //
 	streamOn   bool                       // the first piece was sent
 	deferred   *bytebufferpool.ByteBuffer // broadcasts waiting for a streamed message to end
+	busy       int                        // interruptible operations in progress (SendFile)
 
 	// set on the loop before Connected, read-only afterwards
 	subproto string

@@ -160,28 +160,61 @@ func (c *Conn) waitDrainedLocked(wait time.Duration) error {
 		t.Stop()
 	}
 	c.mu.Lock()
-	if c.sflags&sInterrupted != 0 {
-		setFlag(&c.sflags, sInterrupted, false)
+	if c.takeInterruptLocked() {
 		return ErrInterrupted
 	}
 	return nil
 }
 
-// Interrupt aborts Sends waiting for room on connection id with
-// ErrInterrupted. Safe from any goroutine.
+// Interrupt aborts, with ErrInterrupted, the Sends waiting for room on
+// connection id and any interruptible operation in progress on it (a
+// SendFile between two fragments is stopped at the next one). Safe from
+// any goroutine.
 func (e *Engine) Interrupt(id uint64) error {
 	c := e.reg.get(id)
 	if c == nil {
 		return ErrNotConnected
 	}
 	c.mu.Lock()
-	if x := c.x.Load(); x != nil && x.drained != nil {
+	if x := c.x.Load(); x != nil && (x.drained != nil || x.busy > 0) {
 		setFlag(&c.sflags, sInterrupted, true)
-		close(x.drained)
-		x.drained = nil
+		if x.drained != nil {
+			close(x.drained)
+			x.drained = nil
+		}
 	}
 	c.mu.Unlock()
 	return nil
+}
+
+// BeginInterruptible marks the start of a long operation made of several
+// sends (SendFile), so that Interrupt stops it even between two of them.
+// Pair it with EndInterruptible.
+func (c *Conn) BeginInterruptible() {
+	c.mu.Lock()
+	c.ext().busy++
+	c.mu.Unlock()
+}
+
+// EndInterruptible marks the end of an operation begun with
+// BeginInterruptible.
+func (c *Conn) EndInterruptible() {
+	c.mu.Lock()
+	x := c.ext()
+	if x.busy--; x.busy == 0 {
+		setFlag(&c.sflags, sInterrupted, false) // an Interrupt that came too late
+	}
+	c.mu.Unlock()
+}
+
+// takeInterruptLocked reports (and clears) a pending Interrupt. c.mu is
+// held.
+func (c *Conn) takeInterruptLocked() bool {
+	if c.sflags&sInterrupted == 0 {
+		return false
+	}
+	setFlag(&c.sflags, sInterrupted, false)
+	return true
 }
 
 // Ping sends a ping with payload (at most 125 bytes). Safe from any

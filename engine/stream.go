@@ -56,6 +56,9 @@ func (c *Conn) SendPiece(p []byte, wait bool) error {
 	if int64(len(p)) > x.stream {
 		return ErrStreamOverrun
 	}
+	if c.takeInterruptLocked() {
+		return ErrInterrupted
+	}
 	var err error
 	if wait && c.Timeout() <= 0 {
 		err = c.waitDrainLocked()
