@@ -27,16 +27,8 @@ func (l *loop) recoverPanic(c *Conn) {
 	if c.state == stateOpen {
 		c.setDisc(codec.CloseInternalError, "internal error")
 		l.sendClose(c, codec.CloseInternalError, "internal error")
-	} else if c.state == stateHandshake {
-		c.mu.Lock()
-		c.state = stateClosing
-		c.mu.Unlock()
 	}
-	setFlag(&c.lflags, lCloseTCP, true)
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
-	c.mu.Lock()
-	c.markReadyLocked()
-	c.mu.Unlock()
+	l.closeAfterFlush(c)
 }
 
 func (l *loop) callOpenRequest(c *Conn, req *codec.Request, resp *OpenResponse) {

@@ -204,14 +204,10 @@ func (l *loop) rejectHandshake(c *Conn, err error) {
 // instead of losing it to the RST that closing with unread input causes.
 func (l *loop) writeAndClose(c *Conn, p []byte) {
 	c.mu.Lock()
-	if c.state == stateHandshake || c.state == stateOpen {
-		c.state = stateClosing
-	}
 	c.appendRawLocked(p)
 	c.mu.Unlock()
-	setFlag(&c.lflags, lCloseTCP, true)
 	setFlag(&c.lflags, lLinger, true)
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+	l.closeAfterFlush(c)
 }
 
 // lingerTime bounds how long a lingering close drains input.

@@ -205,16 +205,7 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 			c.mu.Unlock()
 		}
 	}
-	if c.state == stateHandshake || c.state == stateOpen {
-		c.mu.Lock()
-		c.state = stateClosing
-		c.mu.Unlock()
-	}
-	setFlag(&c.lflags, lCloseTCP, true)
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
-	c.mu.Lock()
-	c.markReadyLocked()
-	c.mu.Unlock()
+	l.closeAfterFlush(c)
 }
 
 func (l *loop) callTLSHandshake(c *Conn, err error) {

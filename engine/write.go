@@ -126,6 +126,19 @@ func (l *loop) startClose(c *Conn, code uint16, reason string) {
 	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
 }
 
+// closeAfterFlush moves c to closing and closes TCP once its queued output
+// is written, within CloseWait. Loop only.
+func (l *loop) closeAfterFlush(c *Conn) {
+	c.mu.Lock()
+	if c.state == stateHandshake || c.state == stateOpen {
+		c.state = stateClosing
+	}
+	c.markReadyLocked()
+	c.mu.Unlock()
+	setFlag(&c.lflags, lCloseTCP, true)
+	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+}
+
 // closeNow closes TCP at once (buffered output gets one write attempt).
 // Loop only.
 func (l *loop) closeNow(c *Conn) {
