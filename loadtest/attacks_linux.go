@@ -361,6 +361,17 @@ func watchOutcome(s serverEnd, t0 time.Time) attackResult {
 }
 
 // guard closes c when ctx ends; call the returned func when done.
+// openTCP dials the target for an attack that speaks raw TCP; done closes
+// the connection and disarms the guard that closes it when ctx ends.
+func (e *attackEnv) openTCP(ctx context.Context) (c net.Conn, done func(), err error) {
+	c, err = e.dialTCP(ctx, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := guard(ctx, c)
+	return c, func() { stop(); c.Close() }, nil
+}
+
 func guard(ctx context.Context, c net.Conn) func() bool {
 	return context.AfterFunc(ctx, func() { c.Close() })
 }
@@ -373,12 +384,11 @@ func writeAll(c net.Conn, b []byte, deadline time.Time) (int, error) {
 
 // slowloris sends half an upgrade request and stalls.
 func (e *attackEnv) slowloris(ctx context.Context) attackResult {
-	c, err := e.dialTCP(ctx, 0)
+	c, closeConn, err := e.openTCP(ctx)
 	if err != nil {
 		return dialFailed(err)
 	}
-	defer c.Close()
-	defer guard(ctx, c)()
+	defer closeConn()
 	t0 := time.Now()
 	req, _ := e.upgradeRequest("")
 	half := req[:bytes.Index(req, []byte("Connection:"))]
@@ -390,12 +400,11 @@ func (e *attackEnv) slowloris(ctx context.Context) attackResult {
 
 // dribble sends a whole upgrade request one byte every 200 ms.
 func (e *attackEnv) dribble(ctx context.Context) attackResult {
-	c, err := e.dialTCP(ctx, 0)
+	c, closeConn, err := e.openTCP(ctx)
 	if err != nil {
 		return dialFailed(err)
 	}
-	defer c.Close()
-	defer guard(ctx, c)()
+	defer closeConn()
 	t0 := time.Now()
 	deadline := t0.Add(e.o.AttackTimeout)
 	req, _ := e.upgradeRequest("")
@@ -427,12 +436,11 @@ func (e *attackEnv) dribble(ctx context.Context) attackResult {
 
 // headers sends an upgrade request carrying 64 KiB of header lines.
 func (e *attackEnv) headers(ctx context.Context) attackResult {
-	c, err := e.dialTCP(ctx, 0)
+	c, closeConn, err := e.openTCP(ctx)
 	if err != nil {
 		return dialFailed(err)
 	}
-	defer c.Close()
-	defer guard(ctx, c)()
+	defer closeConn()
 	var extra []byte
 	line := bytes.Repeat([]byte{'a'}, 8<<10)
 	for i := 0; len(extra) < headerFloodBytes; i++ {
@@ -561,12 +569,11 @@ func (e *attackEnv) bomb(ctx context.Context) attackResult {
 	if err != nil {
 		return attackResult{outcome: "client_error", closeMS: -1, fail: true, why: err.Error()}
 	}
-	c, err := e.dialTCP(ctx, 0)
+	c, closeConn, err := e.openTCP(ctx)
 	if err != nil {
 		return dialFailed(err)
 	}
-	defer c.Close()
-	defer guard(ctx, c)()
+	defer closeConn()
 	deadline := time.Now().Add(e.o.AttackTimeout)
 	req, _ := e.upgradeRequest("Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; server_no_context_takeover\r\n")
 	if _, err := writeAll(c, req, deadline); err != nil {
@@ -711,12 +718,11 @@ func (e *attackEnv) fragFlood(ctx context.Context) attackResult {
 
 // garbage pipelines a message and random bytes after the upgrade request.
 func (e *attackEnv) garbage(ctx context.Context) attackResult {
-	c, err := e.dialTCP(ctx, 0)
+	c, closeConn, err := e.openTCP(ctx)
 	if err != nil {
 		return dialFailed(err)
 	}
-	defer c.Close()
-	defer guard(ctx, c)()
+	defer closeConn()
 	deadline := time.Now().Add(e.o.AttackTimeout)
 	req, _ := e.upgradeRequest("")
 	junk := make([]byte, garbageBytes)
