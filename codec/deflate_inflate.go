@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"slices"
 	"sync"
@@ -19,6 +20,12 @@ var (
 	// ErrDeflateCorrupt: a compressed message is not valid DEFLATE data (1007).
 	ErrDeflateCorrupt = &ProtocolError{Code: CloseInvalidPayload, Reason: "invalid compressed data"}
 )
+
+// ErrInflateBudget is returned by InflateWithin when a message inflates to
+// more than the budget (and the budget is below the limit). It is not a
+// protocol error: the Inflater is unchanged, and the same message can be
+// inflated again with a larger budget, for example off the event loop.
+var ErrInflateBudget = errors.New("codec: inflated message exceeds the budget")
 
 // pmdInflateTail is appended to every compressed message: the 00 00 ff ff
 // removed by the sender (RFC 7692 section 7.2.2), then an empty final stored
@@ -140,21 +147,37 @@ func (f *Inflater) Init(p DeflateParams) {
 // With enough capacity in dst Inflate does not allocate in steady state;
 // otherwise dst grows in steps bounded by the limit.
 func (f *Inflater) Inflate(dst, compressed []byte, limit int64) ([]byte, error) {
-	return f.inflate(dst, nil, compressed, limit)
+	return f.inflate(dst, nil, compressed, limit, 0)
+}
+
+// InflateWithin is Inflate that gives up once the output passes budget
+// bytes (budget <= 0 or >= limit means no budget): it then returns dst
+// unchanged and ErrInflateBudget, and leaves the Inflater as it was, so that
+// the message can be inflated again where a large output costs less (an
+// event loop inflates small messages in place and hands large ones to a
+// worker). At most budget+1 bytes are produced before giving up.
+func (f *Inflater) InflateWithin(dst, compressed []byte, budget, limit int64) ([]byte, error) {
+	return f.inflate(dst, nil, compressed, limit, budget)
 }
 
 // InflateParts is Inflate for a message given in pieces (for example the
 // payloads of its frames, without joining them).
 func (f *Inflater) InflateParts(dst []byte, parts [][]byte, limit int64) ([]byte, error) {
-	return f.inflate(dst, parts, nil, limit)
+	return f.inflate(dst, parts, nil, limit, 0)
 }
 
-func (f *Inflater) inflate(dst []byte, parts [][]byte, one []byte, limit int64) ([]byte, error) {
+func (f *Inflater) inflate(dst []byte, parts [][]byte, one []byte, limit, budget int64) ([]byte, error) {
 	if f.bits == 0 || f.broken {
 		return dst, ErrDeflateCorrupt
 	}
 	if limit <= 0 {
 		limit = DefaultInflateLimit
+	}
+	var overErr error = ErrDeflateTooBig
+	if budget > 0 && budget < limit {
+		// From here on "limit" is where inflating stops; only the error
+		// says which bound it was.
+		limit, overErr = budget, ErrInflateBudget
 	}
 	if pmdEmpty(parts, one) {
 		// Not valid DEFLATE, but unambiguous: accept an empty compressed
@@ -199,7 +222,7 @@ func (f *Inflater) inflate(dst []byte, parts [][]byte, one []byte, limit int64) 
 		}
 		produced += int64(n)
 		if produced > limit {
-			err = ErrDeflateTooBig
+			err = overErr
 			break
 		}
 		if rerr == io.EOF {
@@ -213,6 +236,11 @@ func (f *Inflater) inflate(dst []byte, parts [][]byte, one []byte, limit int64) 
 		}
 	}
 	pmdPutReader(r)
+	if err == ErrInflateBudget {
+		// Nothing of f changed: the window (f.hist) is only read, as the
+		// reader's dictionary, until a message completes.
+		return dst[:start], err
+	}
 	if err != nil {
 		f.broken = true
 		f.hist = nil

@@ -295,11 +295,28 @@ func FuzzInflate(f *testing.F) {
 	f.Add(a, []byte{0}, uint16(100), false)
 	f.Add([]byte{0x07}, []byte{}, uint16(10), false)
 	f.Fuzz(func(t *testing.T, m1, m2 []byte, limit uint16, takeover bool) {
-		inf := NewInflater(DeflateParams{ClientNoContextTakeover: !takeover, ClientMaxWindowBits: 8 + int(limit%8)})
+		params := DeflateParams{ClientNoContextTakeover: !takeover, ClientMaxWindowBits: 8 + int(limit%8)}
+		inf := NewInflater(params)
+		// inf2 tries every message within a budget first and inflates it
+		// again without one when over: it must agree with inf throughout.
+		inf2 := NewInflater(params)
 		lim := int64(limit%8192) + 1
+		budget := lim / 3
 		dst := []byte("xyz")
 		for _, m := range [][]byte{m1, m2} {
 			out, err := inf.Inflate(dst, m, lim)
+			out2, err2 := inf2.InflateWithin(nil, m, budget, lim)
+			if err2 == ErrInflateBudget {
+				if len(out2) != 0 {
+					t.Fatalf("dst not restored over budget")
+				}
+				out2, err2 = inf2.Inflate(nil, m, lim)
+			}
+			// Input both corrupt and too big may report either error,
+			// depending on the read sizes: only success must agree.
+			if (err2 == nil) != (err == nil) || (err == nil && !bytes.Equal(out[3:], out2)) {
+				t.Fatalf("budget run differs: %v vs %v", err2, err)
+			}
 			if err != nil {
 				if err != ErrDeflateTooBig && err != ErrDeflateCorrupt {
 					t.Fatalf("unexpected error %v", err)
