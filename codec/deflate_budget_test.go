@@ -87,3 +87,58 @@ func TestInflateWithinLimitWins(t *testing.T) {
 		}
 	}
 }
+
+// InflatedSize agrees with Inflate, leaves the Inflater unchanged (context
+// takeover included), and sizes a bomb without allocating.
+func TestInflatedSize(t *testing.T) {
+	for _, takeover := range []bool{false, true} {
+		p := DeflateParams{ServerNoContextTakeover: !takeover, ServerMaxWindowBits: 15}
+		d := NewDeflater(p, 1)
+		f := NewInflater(pmdPeer(p))
+		for i, m := range [][]byte{pmdText(10, 1), pmdText(70000, 2), {}, pmdRandom(5000, 3), pmdText(200000, 4)} {
+			c, err := d.Compress(nil, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := f.InflatedSize(c, 1<<20)
+			if err != nil || n != int64(len(m)) {
+				t.Fatalf("takeover %v, message %d: size %d %v, want %d", takeover, i, n, err, len(m))
+			}
+			if n, err := f.InflatedSize(c, int64(len(m)-1)); len(m) > 0 && err != ErrDeflateTooBig {
+				t.Fatalf("takeover %v, message %d: limit below the size: %d %v", takeover, i, n, err)
+			}
+			out, err := f.Inflate(make([]byte, 0, n), c, 1<<20)
+			if err != nil || !bytes.Equal(out, m) {
+				t.Fatalf("takeover %v, message %d: Inflate after InflatedSize: %v", takeover, i, err)
+			}
+			if cap(out) != len(m) {
+				t.Errorf("exact buffer grew: cap %d for %d bytes", cap(out), len(m))
+			}
+		}
+	}
+	f := NewInflater(DeflateParams{ClientNoContextTakeover: true, ClientMaxWindowBits: 15})
+	if _, err := f.InflatedSize([]byte{0xff, 0xff, 0xff, 0xff, 0x01}, 0); err != ErrDeflateCorrupt {
+		t.Errorf("corrupt input: %v", err)
+	}
+}
+
+func TestInflatedSizeBombNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("counts allocations: run by make test's non-race pass (go test ./codec)")
+	}
+	p := DeflateParams{ServerNoContextTakeover: true, ServerMaxWindowBits: 15}
+	bomb, err := NewDeflater(p, 1).Compress(nil, make([]byte, 32<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := NewInflater(pmdPeer(p))
+	_, _ = f.InflatedSize(bomb, 16<<20) // warm the reader pool
+	allocs := testing.AllocsPerRun(5, func() {
+		if n, err := f.InflatedSize(bomb, 16<<20); err != ErrDeflateTooBig || n <= 16<<20 {
+			t.Fatalf("bomb: %d %v", n, err)
+		}
+	})
+	if allocs > 0 {
+		t.Errorf("InflatedSize allocated %.1f times for a bomb", allocs)
+	}
+}

@@ -87,10 +87,23 @@ func (s *pmdSource) Read(p []byte) (int, error) {
 
 // pmdReader is a pooled flate reader with its input plumbing.
 type pmdReader struct {
-	fr      io.ReadCloser // also flate.Resetter
+	fr      io.ReadCloser // also flate.Resetter and io.WriterTo
 	br      *bufio.Reader // gives klauspost's fast bufio decode path
 	src     pmdSource
+	count   pmdCounter
 	scratch [512]byte // probe when dst is full, so exact-size dst never grows
+}
+
+// pmdCounter is the io.Writer InflatedSize decompresses into: it counts and
+// discards, and fails once past the limit.
+type pmdCounter struct{ n, limit int64 }
+
+func (w *pmdCounter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	if w.n > w.limit {
+		return len(p), ErrDeflateTooBig
+	}
+	return len(p), nil
 }
 
 var pmdReaderPool sync.Pool
@@ -254,6 +267,44 @@ func (f *Inflater) inflate(dst []byte, parts [][]byte, one []byte, limit, budget
 		f.hist = pmdSlide(f.hist, dst[start:], win)
 	}
 	return dst, nil
+}
+
+// InflatedSize returns the size compressed inflates to, without storing the
+// output: decompression writes straight from the flate window into a
+// counter. It fails like Inflate (ErrDeflateTooBig past limit, limit <= 0
+// meaning DefaultInflateLimit; ErrDeflateCorrupt) but leaves f unchanged,
+// so that Inflate can follow into a buffer of exactly the right size. A
+// caller inflating large messages this way allocates nothing for a
+// compression bomb, and one buffer (not a series of doubling ones) for a
+// message within the limit, at the price of decompressing it twice.
+func (f *Inflater) InflatedSize(compressed []byte, limit int64) (int64, error) {
+	if f.bits == 0 || f.broken {
+		return 0, ErrDeflateCorrupt
+	}
+	if limit <= 0 {
+		limit = DefaultInflateLimit
+	}
+	if len(compressed) == 0 {
+		return 0, nil
+	}
+	var dict []byte
+	if f.takeover {
+		dict = f.hist
+	}
+	r := pmdGetReader(dict)
+	r.src.one[0] = compressed
+	r.src.reset(r.src.one[:])
+	r.count = pmdCounter{limit: limit}
+	_, err := r.fr.(io.WriterTo).WriteTo(&r.count)
+	n := r.count.n
+	pmdPutReader(r)
+	switch {
+	case err == ErrDeflateTooBig:
+		return n, err
+	case err != nil:
+		return n, ErrDeflateCorrupt
+	}
+	return n, nil
 }
 
 func pmdEmpty(parts [][]byte, one []byte) bool {

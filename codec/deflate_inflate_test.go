@@ -310,7 +310,16 @@ func FuzzInflate(f *testing.F) {
 				if len(out2) != 0 {
 					t.Fatalf("dst not restored over budget")
 				}
-				out2, err2 = inf2.Inflate(nil, m, lim)
+				// As the engine's workers do: size, then exact buffer.
+				n, errSize := inf2.InflatedSize(m, lim)
+				if errSize == nil {
+					out2, err2 = inf2.Inflate(make([]byte, 0, n), m, lim)
+					if err2 == nil && int64(len(out2)) != n {
+						t.Fatalf("InflatedSize %d, Inflate produced %d", n, len(out2))
+					}
+				} else {
+					err2 = errSize
+				}
 			}
 			// Input both corrupt and too big may report either error,
 			// depending on the read sizes: only success must agree.
