@@ -25,13 +25,21 @@ const (
 // compression memory.
 type Compression struct {
 	Enabled               bool
-	ServerContextTakeover bool // keep the server's compression window between messages
-	ClientContextTakeover bool // let the client keep its window (costs an inflate window per connection)
-	ServerMaxWindowBits   int  // 8..15 (0 = 15)
-	ClientMaxWindowBits   int  // 8..15 (0 = 15)
-	Level                 int  // 1..9 (0 = fast default)
-	Threshold             int  // messages shorter than this go uncompressed (0 = codec default)
-	MaxDecompressedSize   int64
+	ServerContextTakeover bool  // keep the server's compression window between messages
+	ClientContextTakeover bool  // let the client keep its window (costs an inflate window per connection)
+	ServerMaxWindowBits   int   // 8..15 (0 = 15)
+	ClientMaxWindowBits   int   // 8..15 (0 = 15)
+	Level                 int   // 1..9 (0 = fast default)
+	Threshold             int   // messages shorter than this go uncompressed (0 = codec default)
+	MaxDecompressedSize   int64 // inflated size limit of one message, 1009 beyond (0 = MaxMessageSize)
+	// InlineInflateSize is the largest inflated message inflated on the
+	// event loop; larger ones (and compression bombs) are inflated by a
+	// worker goroutine while that connection's reads wait, so they do not
+	// stall other connections (0 = 256 KiB; <0 = always on the loop).
+	InlineInflateSize int64
+	// InflateWorkers bounds the goroutines inflating large messages, each
+	// holding up to MaxDecompressedSize (0 = half of GOMAXPROCS, at least 1).
+	InflateWorkers int
 }
 
 // Config holds the server's settings. Set them before Listen; the zero

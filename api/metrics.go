@@ -19,6 +19,7 @@ type Metrics struct {
 	BroadcastDropped uint64 // broadcast deliveries skipped because the receiver's queue was full (WouldBlock policy)
 	IdleTimeouts     uint64
 	Panics           uint64 // event handlers that panicked
+	InflatedOffLoop  uint64 // compressed messages larger than InlineInflateSize, inflated by a worker
 }
 
 func metricsOf(e *engine.Engine) Metrics {
@@ -39,5 +40,6 @@ func metricsOf(e *engine.Engine) Metrics {
 		BroadcastDropped: m.BroadcastDropped.Load(),
 		IdleTimeouts:     m.IdleTimeouts.Load(),
 		Panics:           m.Panics.Load(),
+		InflatedOffLoop:  m.InflatedOffLoop.Load(),
 	}
 }

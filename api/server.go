@@ -120,6 +120,8 @@ func (s *Server) engineOptions() (engine.Options, error) {
 			Threshold:             c.Compression.Threshold,
 		},
 		DecompressedLimit: c.Compression.MaxDecompressedSize,
+		InflateInline:     c.Compression.InlineInflateSize,
+		InflateWorkers:    c.Compression.InflateWorkers,
 		TLS:               tlsCfg,
 		HTTPHandler:       c.HTTPHandler,
 		Logger:            c.Logger,

@@ -130,6 +130,8 @@ var settings = map[string]setting{
 	"servermaxwindowbits":         intSetting(func(c *Config) *int { return &c.Compression.ServerMaxWindowBits }, 0, 15),
 	"clientmaxwindowbits":         intSetting(func(c *Config) *int { return &c.Compression.ClientMaxWindowBits }, 0, 15),
 	"maxdecompressedsize":         int64Setting(func(c *Config) *int64 { return &c.Compression.MaxDecompressedSize }),
+	"inlineinflatesize":           int64Setting(func(c *Config) *int64 { return &c.Compression.InlineInflateSize }),
+	"inflateworkers":              intSetting(func(c *Config) *int { return &c.Compression.InflateWorkers }, 0, 1024),
 	"maxoutboundqueue":            intSetting(func(c *Config) *int { return &c.MaxOutboundQueue }, 0, 1<<30),
 	"slowconsumerclose":           boolSetting(func(c *Config) *bool { b := c.SlowConsumer == CloseSlowConsumer; return &b }),
 	"maxpausedbytes":              intSetting(func(c *Config) *int { return &c.MaxPausedBytes }, 0, 1<<30),

@@ -47,6 +47,8 @@ var settingCases = map[string]struct{ set, want, bad string }{
 	"servermaxwindowbits":         {"12", "12", "16"},
 	"clientmaxwindowbits":         {"9", "9", "-1"},
 	"maxdecompressedsize":         {"2097152", "2097152", "big"},
+	"inlineinflatesize":           {"131072", "131072", "1k"},
+	"inflateworkers":              {"4", "4", "-3"},
 	"maxoutboundqueue":            {"65536", "65536", "-1"},
 	"slowconsumerclose":           {"true", "true", "close"},
 	"maxpausedbytes":              {"4096", "4096", "-4096"},

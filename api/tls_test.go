@@ -41,7 +41,7 @@ func (h *tlsHarness) errorList() []string {
 }
 
 // startTLS runs an echo server (BufferMessage) with cfg.TLS; ev may add SSL
-// handlers. It is shut down when the test ends.
+// handlers and an OnDataIn that runs before the echo. It is shut down when the test ends.
 func startTLS(t testing.TB, cfg api.Config, ev api.Events) *tlsHarness {
 	t.Helper()
 	h := &tlsHarness{connected: make(chan api.ConnID, 1024)}
@@ -55,7 +55,11 @@ func startTLS(t testing.TB, cfg api.Config, ev api.Events) *tlsHarness {
 		default:
 		}
 	}
+	userData := ev.OnDataIn
 	ev.OnDataIn = func(e *api.DataInEvent) {
+		if userData != nil {
+			userData(e)
+		}
 		if e.DataFormat != api.DataPong {
 			if err := h.srv.SendMessage(e.ConnectionID, e.DataFormat, e.Data); err != nil {
 				t.Errorf("echo: %v", err)

@@ -130,8 +130,11 @@ func (c *Conn) releaseBuffers() {
 	}
 	putBuf(x.hs)
 	putBuf(x.msg)
-	x.hs, x.msg = nil, nil
-	if x.inflater != nil {
+	putBuf(x.held)
+	x.hs, x.msg, x.held = nil, nil, nil
+	// While a worker inflates a message the Inflater is the worker's: its
+	// result task releases it.
+	if x.inflater != nil && c.lflags&lInflating == 0 {
 		x.inflater.Release()
 		x.inflater = nil
 	}

@@ -80,7 +80,14 @@ const (
 	lConnected                    // Connected was fired (Disconnected will be)
 	lLinger                       // after the response: shut down writing, drain input briefly, then close
 	lTLSStall                     // early data waits in gnet's buffer for the TLS handshake to end
+	lInflating                    // a message is being inflated off the loop: input waits
 )
+
+// inputStalled reports whether c must not read now: AcceptData is off, or
+// a message is being inflated off the loop. Loop only.
+func (c *Conn) inputStalled() bool {
+	return c.lflags&lInflating != 0 || (c.paused.Load() && c.state == stateOpen)
+}
 
 // setFlag sets or clears one bit of a flags field.
 func setFlag[T uint8 | uint16](f *T, bit T, on bool) {
@@ -96,6 +103,7 @@ type connExtra struct {
 	// loop
 	hs       *bytebufferpool.ByteBuffer // partial upgrade request
 	msg      *bytebufferpool.ByteBuffer // message being assembled
+	held     *bytebufferpool.ByteBuffer // TLS plaintext decrypted while input was stalled
 	inflater *codec.Inflater
 	discCode uint16
 	discText string

@@ -43,8 +43,12 @@ type Engine struct {
 	running    atomic.Bool
 	shutting   atomic.Bool
 	congestion atomic.Int32 // loops with congested connections (for the fast tick)
-	startOnce  sync.Once
-	stopOnce   sync.Once
+	inflaters  workerPool   // inflate large compressed messages off the loops
+	// inflateBudget is the output size beyond which a loop hands a message
+	// to inflaters (0 = never).
+	inflateBudget int64
+	startOnce     sync.Once
+	stopOnce      sync.Once
 }
 
 // New returns an engine that will report to h. Options are copied; zero
@@ -52,6 +56,8 @@ type Engine struct {
 func New(opts Options, h Handler) (*Engine, error) {
 	opts.normalize()
 	e := &Engine{opts: opts, h: h, reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
+	e.inflaters.max = opts.InflateWorkers
+	e.inflateBudget = max(0, opts.InflateInline)
 	if opts.TLS != nil {
 		b, err := tlsbridge.NewBridge(*opts.TLS)
 		if err != nil {

@@ -39,7 +39,7 @@ func (l *loop) onFrames(c *Conn, p []byte) int {
 		case codec.EventControl:
 			l.onControl(c, &ev)
 		}
-		if c.paused.Load() && c.state == stateOpen {
+		if c.inputStalled() {
 			return total - len(p)
 		}
 	}
@@ -84,21 +84,25 @@ func (l *loop) onData(c *Conn, ev *codec.Event) {
 }
 
 // deliver hands a whole message to the handler, inflating it first if it
-// was compressed.
+// was compressed: on the loop up to InflateInline bytes of output, on a
+// worker beyond (see inflate.go).
 func (l *loop) deliver(c *Conn, op codec.OpCode, comp bool, payload []byte) {
-	e := l.eng
 	if comp {
 		x := c.x.Load()
 		if x == nil || x.inflater == nil {
 			l.fail(c, errors.New("compressed message without permessage-deflate"))
 			return
 		}
-		out, err := x.inflater.Inflate(l.inflated[:0], payload, e.opts.DecompressedLimit)
+		e := l.eng
+		out, err := x.inflater.InflateWithin(l.inflated[:0], payload, e.inflateBudget, e.opts.DecompressedLimit)
 		// Keep the grown scratch buffer (Inflate returns it on errors too):
-		// growing a fresh one for every large message, or every compression
-		// bomb, means megabytes of allocation and GC work on the loop. The
-		// tick drops it after a minute unused.
+		// growing a fresh one for every message means allocation and GC
+		// work on the loop. The tick drops a large one after a minute.
 		l.inflated, l.inflatedUsed = out[:0], l.now
+		if err == codec.ErrInflateBudget {
+			l.inflateAsync(c, x, op, payload)
+			return
+		}
 		if err != nil {
 			l.fail(c, err)
 			return
@@ -112,6 +116,12 @@ func (l *loop) deliver(c *Conn, op codec.OpCode, comp bool, payload []byte) {
 		}
 		payload = out
 	}
+	l.dispatch(c, op, payload)
+}
+
+// dispatch counts a whole (inflated) message and hands it to the handler.
+func (l *loop) dispatch(c *Conn, op codec.OpCode, payload []byte) {
+	e := l.eng
 	c.msgsIn.Add(1)
 	e.metrics.MessagesIn.Add(1)
 	e.metrics.BytesIn.Add(uint64(len(payload)))

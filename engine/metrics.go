@@ -18,6 +18,7 @@ type Metrics struct {
 	BroadcastDropped atomic.Uint64 // broadcast deliveries skipped: the receiver's queue was full
 	IdleTimeouts     atomic.Uint64
 	Panics           atomic.Uint64 // event callbacks that panicked
+	InflatedOffLoop  atomic.Uint64 // compressed messages larger than InflateInline, inflated by a worker
 }
 
 // Metrics returns the engine's counters.

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"time"
 
 	"github.com/wsloop/wsloop/codec"
@@ -31,6 +32,7 @@ const (
 	DefaultCloseWait        = 5 * time.Second
 	DefaultMaxPausedBytes   = 1 << 20
 	DefaultMaxFrameSize     = 0 // outgoing messages are not fragmented
+	DefaultInflateInline    = 256 << 10
 	tick                    = 50 * time.Millisecond
 	fastTick                = 10 * time.Millisecond
 )
@@ -73,6 +75,16 @@ type Options struct {
 	DisconnectReason  string        // reason used by Disconnect
 	Deflate           codec.DeflateConfig
 	DecompressedLimit int64 // max inflated size of one message; 0 = MaxMessageSize
+	// InflateInline is the largest inflated message the event loop
+	// inflates itself; larger ones (and compression bombs) are inflated by
+	// a worker goroutine while the connection's reads wait, so that they do
+	// not stall the loop's other connections. 0 = DefaultInflateInline;
+	// <0 = always on the loop.
+	InflateInline int64
+	// InflateWorkers bounds the goroutines inflating large messages (each
+	// holds up to DecompressedLimit bytes); 0 = half of GOMAXPROCS, at
+	// least 1. More wait in a queue without a goroutine.
+	InflateWorkers int
 
 	TLS *tlsbridge.Config // nil = plain TCP
 
@@ -108,5 +120,11 @@ func (o *Options) normalize() {
 	}
 	if o.DecompressedLimit <= 0 {
 		o.DecompressedLimit = o.MaxMessageSize
+	}
+	if o.InflateInline == 0 {
+		o.InflateInline = DefaultInflateInline
+	}
+	if o.InflateWorkers <= 0 {
+		o.InflateWorkers = max(1, runtime.GOMAXPROCS(0)/2)
 	}
 }

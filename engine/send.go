@@ -272,7 +272,7 @@ func (e *Engine) SetAcceptData(id uint64, on bool) error {
 	if c.paused.Swap(!on) == !on || !on {
 		return nil
 	}
-	c.loop.post(func(l *loop) { l.resume(c) })
+	c.loop.post(func(l *loop) { l.resumeInput(c) })
 	return nil
 }
 

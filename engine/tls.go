@@ -121,7 +121,7 @@ func (l *loop) onCiphertext(c *Conn, buf []byte) (consumed int) {
 	done := c.tls.HandshakeDone()
 	if done {
 		out, err := c.tls.Feed(buf, l.plain[:0], l.tlsOut[:0], func(plain []byte) error {
-			l.onPlain(c, plain)
+			l.onTLSPlain(c, plain)
 			return nil
 		})
 		l.afterFeed(c, buf, out, err, false)
@@ -161,7 +161,7 @@ func (t *tlsCompletion) deliver(plain []byte) error {
 	if !t.reported {
 		t.report()
 	}
-	t.l.onPlain(t.c, plain)
+	t.l.onTLSPlain(t.c, plain)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/panjf2000/gnet/v2"
+	"github.com/valyala/bytebufferpool"
 )
 
 // OnTraffic consumes every byte gnet read for the connection: it never
@@ -16,8 +17,8 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	l := c.loop
-	if c.paused.Load() && c.state == stateOpen {
-		if gc.InboundBuffered() > e.opts.MaxPausedBytes {
+	if c.inputStalled() {
+		if gc.InboundBuffered()+c.heldLen() > e.opts.MaxPausedBytes {
 			l.enter()
 			l.fail(c, codecPolicy("too much input while paused"))
 			l.drain()
@@ -74,11 +75,59 @@ func (l *loop) onPlain(c *Conn, p []byte) int {
 	// Bytes after a close frame, or on a failed connection, are ignored.
 }
 
-// resume restarts reading after AcceptData was turned back on: bytes gnet
-// kept while paused are processed.
-func (l *loop) resume(c *Conn) {
-	if c.state == stateClosed {
+// resumeInput restarts reading once nothing stalls c (AcceptData is back
+// on, an off-loop inflate ended): TLS plaintext held back is processed
+// first, then gnet's buffer through a wake-up.
+func (l *loop) resumeInput(c *Conn) {
+	if c.state == stateClosed || c.inputStalled() {
 		return
 	}
+	if x := c.x.Load(); x != nil && x.held != nil {
+		h := x.held
+		x.held = nil
+		n := l.onPlain(c, h.B)
+		if n < len(h.B) && c.state != stateClosed {
+			// Stalled again: keep the rest for the next resume.
+			h.B = h.B[:copy(h.B, h.B[n:])]
+			x.held = h
+			return
+		}
+		putBuf(h)
+		if c.state == stateClosed || c.inputStalled() {
+			return
+		}
+	}
 	_ = c.gc.Wake(nil)
+}
+
+// onTLSPlain processes plaintext decrypted from TLS records. Once input is
+// stalled, what is left of it is held: the ciphertext is already consumed
+// from gnet's buffer, so it could not be read again. At most one read's
+// worth is held; later input waits in gnet's buffer. Loop only.
+func (l *loop) onTLSPlain(c *Conn, plain []byte) {
+	if x := c.x.Load(); (x != nil && x.held != nil) || c.inputStalled() {
+		l.hold(c, plain)
+		return
+	}
+	if n := l.onPlain(c, plain); n < len(plain) && c.state != stateClosed {
+		l.hold(c, plain[n:])
+	}
+}
+
+// hold keeps plaintext for resumeInput.
+func (l *loop) hold(c *Conn, p []byte) {
+	x := c.ext()
+	if x.held == nil {
+		x.held = bytebufferpool.Get()
+	}
+	x.held.B = append(x.held.B, p...)
+}
+
+// heldLen is how many bytes of TLS plaintext wait for resumeInput. Loop
+// only.
+func (c *Conn) heldLen() int {
+	if x := c.x.Load(); x != nil && x.held != nil {
+		return len(x.held.B)
+	}
+	return 0
 }

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"sync"
+
+	"github.com/valyala/bytebufferpool"
+	"github.com/wsloop/wsloop/codec"
+)
+
+// Large compressed messages are inflated off the event loop.
+//
+// A message of a few hundred bytes on the wire can inflate to the whole
+// decompressed-size limit (16 MiB by default): a compression bomb, or just
+// a large compressible message. Inflating that on the loop stalls every
+// other connection of the loop for as long as it takes (165 ms for 16 MiB
+// into a cold buffer). So the loop inflates a message only up to
+// Options.InflateInline bytes of output; past that it copies the
+// compressed payload, stops reading the connection (like AcceptData off)
+// and hands the message to a small pool of worker goroutines. The worker
+// inflates it in full (and validates UTF-8), then posts the result back to
+// the loop, which delivers it and resumes reading. Ordering holds because
+// the connection reads nothing else meanwhile; the Inflater is the
+// worker's alone until then (the loop does not touch it while lInflating
+// is set, even if the connection closes).
+
+// inflateJob is one message inflated off the loop.
+type inflateJob struct {
+	c     *Conn
+	f     *codec.Inflater
+	op    codec.OpCode
+	in    *bytebufferpool.ByteBuffer // the compressed payload (a copy)
+	limit int64
+	out   []byte
+	err   error
+}
+
+// workerPool runs functions on at most max goroutines; the rest wait in a
+// FIFO without a goroutine. Goroutines exit when the queue is empty.
+type workerPool struct {
+	mu      sync.Mutex
+	max     int
+	running int
+	queue   []*inflateJob
+}
+
+// submit runs j.run on a worker, now or when one is free. Safe from any
+// goroutine.
+func (p *workerPool) submit(j *inflateJob) {
+	p.mu.Lock()
+	if p.running >= p.max {
+		p.queue = append(p.queue, j)
+		p.mu.Unlock()
+		return
+	}
+	p.running++
+	p.mu.Unlock()
+	go p.work(j)
+}
+
+func (p *workerPool) work(j *inflateJob) {
+	for j != nil {
+		j.run()
+		p.mu.Lock()
+		j = nil
+		if len(p.queue) > 0 {
+			j = p.queue[0]
+			p.queue[0] = nil
+			p.queue = p.queue[1:]
+			if len(p.queue) == 0 {
+				p.queue = nil // let the backing array go
+			}
+		} else {
+			p.running--
+		}
+		p.mu.Unlock()
+	}
+}
+
+// run inflates the message on a worker and posts the result to the loop.
+func (j *inflateJob) run() {
+	// Size first, then one exact buffer: a bomb allocates nothing, and a
+	// large message one buffer instead of a doubling series (growing 16
+	// MiB that way churned the heap and delayed the loops' goroutines by
+	// up to 200 ms through the GC).
+	var n int64
+	if n, j.err = j.f.InflatedSize(j.in.B, j.limit); j.err == nil {
+		j.out, j.err = j.f.Inflate(make([]byte, 0, n), j.in.B, j.limit)
+	}
+	if j.err == nil && j.op == codec.OpText {
+		var v codec.UTF8Validator
+		if !v.Write(j.out) || !v.Complete() {
+			j.err, j.out = errInvalidUTF8, nil
+		}
+	}
+	putBuf(j.in)
+	j.in = nil
+	j.c.loop.post(j.done)
+}
+
+// inflateAsync hands a compressed message that inflates to more than
+// InflateInline bytes to a worker, and stops reading c until it is
+// delivered. Loop only.
+func (l *loop) inflateAsync(c *Conn, x *connExtra, op codec.OpCode, payload []byte) {
+	in := bytebufferpool.Get()
+	in.B = append(in.B[:0], payload...)
+	setFlag(&c.lflags, lInflating, true)
+	l.eng.metrics.InflatedOffLoop.Add(1)
+	l.eng.inflaters.submit(&inflateJob{c: c, f: x.inflater, op: op, in: in, limit: l.eng.opts.DecompressedLimit})
+}
+
+// done delivers an inflated message on the loop and resumes reading.
+func (j *inflateJob) done(l *loop) {
+	c := j.c
+	setFlag(&c.lflags, lInflating, false)
+	if c.state == stateClosed {
+		// OnClose left the Inflater to the worker; nothing else is held.
+		j.f.Release()
+		return
+	}
+	if j.err != nil {
+		l.fail(c, j.err)
+		return
+	}
+	if c.lflags&(lFailed|lCloseRecv) == 0 {
+		l.dispatch(c, j.op, j.out)
+	}
+	j.out = nil
+	l.resumeInput(c)
+}
