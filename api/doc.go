@@ -85,8 +85,9 @@
 //	SSL*, TLS12*, TLS13*, OpenSSL* TLSConfig fields; SSLNegotiated*[id] readable through Server.Config
 //
 // Beyond the component: MaxMessageSize (1009), MaxHeaderBytes (431), Origins
-// (403), Subprotocols, Compression (permessage-deflate, RFC 7692),
-// PingInterval and IdleTimeout, MaxOutboundQueue with SlowConsumer policy
+// (403), Subprotocols, Compression (permessage-deflate, RFC 7692; large
+// messages and bombs are inflated off the event loops, see
+// Compression.InlineInflateSize), PingInterval and IdleTimeout, MaxOutboundQueue with SlowConsumer policy
 // (would-block or close 1008), MaxPausedBytes, HTTPHandler for
 // non-WebSocket requests, Metrics, EventLoops, ReusePort.
 package api
