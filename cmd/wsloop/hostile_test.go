@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsloop/wsloop/loadtest"
+)
+
+// TestHostileAgainstServe runs every attack of the loadtest's hostile
+// scenario once against the serve command (compression on, so the bomb
+// meets a real inflater) while well-behaved clients echo: each attack must
+// get the answer the RFCs ask for, the echo clients no error, and the
+// server must end with no connection and no handler panic.
+func TestHostileAgainstServe(t *testing.T) {
+	const maxMessage = 1 << 20
+	cfg, err := (&serveFlags{addr: "127.0.0.1:0", compress: true, maxMessage: maxMessage,
+		maxOutbound: 1 << 20, handshakeTO: time.Second}).config(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := startApp(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.srv.Shutdown(context.Background())
+	o := loadtest.Options{
+		URL:      fmt.Sprintf("ws://127.0.0.1:%d/echo", a.srv.LocalPort()),
+		Scenario: loadtest.ScenarioHostile, Conns: 4, Inflight: 2,
+		Duration: 4 * time.Second, Baseline: 500 * time.Millisecond,
+		Timeout: 5 * time.Second, CloseTimeout: 2 * time.Second, Loops: 2, DialWorkers: 4,
+		Attackers: 4, AttackRounds: 1, AttackTimeout: 4 * time.Second, ServerMaxMessage: maxMessage,
+	}
+	res, err := loadtest.Run(context.Background(), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{ // the single outcome wsloop must produce
+		loadtest.AttackSlowloris:  "tcp_close",
+		loadtest.AttackDribble:    "tcp_close",
+		loadtest.AttackHeaders:    "http_431",
+		loadtest.AttackOversize:   "close_1009",
+		loadtest.AttackBomb:       "close_1009",
+		loadtest.AttackSlowReader: "dropped_echoes", // the echoes beyond MaxOutboundQueue are refused, the reader kept
+		loadtest.AttackPingFlood:  "echo_ok",
+		loadtest.AttackFragFlood:  "echo_ok",
+		loadtest.AttackGarbage:    "close_1002",
+		loadtest.AttackVanish:     "reset_sent",
+	}
+	for kind, a := range res.Attacks {
+		if a.Failures != 0 || a.NotRun != 0 {
+			t.Errorf("%s: %d failures (%s), %d not run", kind, a.Failures, a.FailureSample, a.NotRun)
+		}
+		if w, ok := want[kind]; ok && a.Outcomes[w] != a.Attempts {
+			t.Errorf("%s: outcomes %v, want %s", kind, a.Outcomes, w)
+		}
+		if kind == loadtest.AttackBadFrames || kind == loadtest.AttackBadUTF8 {
+			code := map[string]string{loadtest.AttackBadFrames: "close_1002", loadtest.AttackBadUTF8: "close_1007"}[kind]
+			for out := range a.Outcomes {
+				if !strings.HasSuffix(out, "/"+code) {
+					t.Errorf("%s: outcome %s, want every variant to end with %s", kind, out, code)
+				}
+			}
+		}
+	}
+	if len(res.Attacks) != len(loadtest.AttackKinds) {
+		t.Errorf("%d attack kinds ran, want %d", len(res.Attacks), len(loadtest.AttackKinds))
+	}
+	h := res.Hostile
+	if h == nil || h.Verdict != loadtest.VerdictPass {
+		t.Fatalf("hostile verdict: %+v", h)
+	}
+	if res.ErrorsTotal != 0 || res.Latency.Count == 0 {
+		t.Errorf("well-behaved clients: %d errors %v, %d echoes", res.ErrorsTotal, res.Errors, res.Latency.Count)
+	}
+	// The run's last /metrics request may still be closing.
+	m := a.srv.Metrics()
+	for deadline := time.Now().Add(5 * time.Second); m.Connections != 0 && time.Now().Before(deadline); m = a.srv.Metrics() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if m.Panics != 0 || m.Connections != 0 {
+		t.Errorf("server after the run: %d panics, %d connections", m.Panics, m.Connections)
+	}
+	if m.InflatedOffLoop == 0 {
+		t.Errorf("the bomb was not inflated by a worker")
+	}
+	t.Logf("p99 %.2f ms under attack, %.2f ms baseline; max %.1f ms", res.Latency.P99, h.BaselineLatency.P99, res.Latency.Max)
+}
