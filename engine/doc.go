@@ -8,7 +8,11 @@
 // broadcast, the connection registry and shutdown.
 //
 // There is no goroutine, timer or buffer per idle connection: buffers are
-// taken from pools only while a message or a write is in flight.
+// taken from pools only while a message or a write is in flight. The only
+// goroutines besides gnet's loops are the tick driver, TLS handshakes
+// (package tlsbridge, capped) and the inflate workers, which take the rare
+// compressed message too large to inflate on a loop (Options.InflateInline)
+// while that connection's reads wait.
 //
 // The engine reports what happens through the Handler interface; package api
 // adapts it to the public event structs.
