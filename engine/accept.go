@@ -131,7 +131,7 @@ func (c *Conn) releaseBuffers() {
 	putBuf(x.hs)
 	putBuf(x.msg)
 	putBuf(x.held)
-	x.hs, x.msg, x.held = nil, nil, nil
+	x.hs, x.msg, x.held, x.heldOff, x.parked = nil, nil, nil, 0, nil
 	// While a worker inflates a message the Inflater is the worker's: its
 	// result task releases it.
 	if x.inflater != nil && c.lflags&lInflating == 0 {

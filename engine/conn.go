@@ -104,6 +104,8 @@ type connExtra struct {
 	hs       *bytebufferpool.ByteBuffer // partial upgrade request
 	msg      *bytebufferpool.ByteBuffer // message being assembled
 	held     *bytebufferpool.ByteBuffer // TLS plaintext decrypted while input was stalled
+	heldOff  int                        // how much of held was processed
+	parked   *inflateJob                // an inflated message waiting for AcceptData
 	inflater *codec.Inflater
 	discCode uint16
 	discText string

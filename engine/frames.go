@@ -25,6 +25,12 @@ func (l *loop) onFrames(c *Conn, p []byte) int {
 	// error found after the bytes of a data event (invalid UTF-8 at the end
 	// of a chunk) is returned by the following call.
 	for (c.state == stateOpen || c.state == stateClosing) && c.lflags&lCloseRecv == 0 && c.lflags&lFailed == 0 {
+		// Checked before every event, the first included: AcceptData
+		// turned off in Connected must hold frames pipelined behind the
+		// upgrade request too.
+		if c.inputStalled() {
+			return total - len(p)
+		}
 		ev, n, err := c.dec.Next(p)
 		p = p[n:]
 		if err != nil {
@@ -38,9 +44,6 @@ func (l *loop) onFrames(c *Conn, p []byte) int {
 			l.onData(c, &ev)
 		case codec.EventControl:
 			l.onControl(c, &ev)
-		}
-		if c.inputStalled() {
-			return total - len(p)
 		}
 	}
 	return total

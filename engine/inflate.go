@@ -76,8 +76,33 @@ func (p *workerPool) work(j *inflateJob) {
 	}
 }
 
+// errInflatePanic fails a connection whose message made the inflater
+// panic: a bug, reported like a handler panic (1011), never a crash.
+var errInflatePanic = &codec.ProtocolError{Code: codec.CloseInternalError, Reason: "internal error"}
+
+// errEngineStopped marks a job skipped because the engine stopped.
+var errEngineStopped = &codec.ProtocolError{Code: codec.CloseGoingAway, Reason: "server stopped"}
+
 // run inflates the message on a worker and posts the result to the loop.
 func (j *inflateJob) run() {
+	e := j.c.loop.eng
+	defer func() {
+		if r := recover(); r != nil {
+			e.metrics.Panics.Add(1)
+			j.err, j.out = errInflatePanic, nil
+		}
+		putBuf(j.in)
+		j.in = nil
+		if j.err != errEngineStopped {
+			j.c.loop.post(j.done)
+		}
+	}()
+	select {
+	case <-e.stopped:
+		j.err = errEngineStopped // the loops are gone: nobody would take the result
+		return
+	default:
+	}
 	// Size first, then one exact buffer: a bomb allocates nothing, and a
 	// large message one buffer instead of a doubling series (growing 16
 	// MiB that way churned the heap and delayed the loops' goroutines by
@@ -92,9 +117,6 @@ func (j *inflateJob) run() {
 			j.err, j.out = errInvalidUTF8, nil
 		}
 	}
-	putBuf(j.in)
-	j.in = nil
-	j.c.loop.post(j.done)
 }
 
 // inflateAsync hands a compressed message that inflates to more than
@@ -108,7 +130,9 @@ func (l *loop) inflateAsync(c *Conn, x *connExtra, op codec.OpCode, payload []by
 	l.eng.inflaters.submit(&inflateJob{c: c, f: x.inflater, op: op, in: in, limit: l.eng.opts.DecompressedLimit})
 }
 
-// done delivers an inflated message on the loop and resumes reading.
+// done takes a worker's result on the loop: it fails the connection, or
+// delivers the message and resumes reading. If AcceptData was turned off
+// meanwhile the message waits for it (resumeInput delivers it first).
 func (j *inflateJob) done(l *loop) {
 	c := j.c
 	setFlag(&c.lflags, lInflating, false)
@@ -121,9 +145,19 @@ func (j *inflateJob) done(l *loop) {
 		l.fail(c, j.err)
 		return
 	}
-	if c.lflags&(lFailed|lCloseRecv) == 0 {
-		l.dispatch(c, j.op, j.out)
+	if c.inputStalled() {
+		c.ext().parked = j
+		return
+	}
+	j.deliver(l)
+	l.resumeInput(c)
+}
+
+// deliver hands the inflated message to the handler, unless the
+// connection failed or received a close meanwhile.
+func (j *inflateJob) deliver(l *loop) {
+	if j.c.lflags&(lFailed|lCloseRecv) == 0 {
+		l.dispatch(j.c, j.op, j.out)
 	}
 	j.out = nil
-	l.resumeInput(c)
 }
