@@ -13,12 +13,15 @@ import (
 // decompressed-size limit (16 MiB by default): a compression bomb, or just
 // a large compressible message. Inflating that on the loop stalls every
 // other connection of the loop for as long as it takes (165 ms for 16 MiB
-// into a cold buffer). So the loop inflates a message only up to
+// into a cold buffer, and growing the buffer churned the heap enough to
+// delay every goroutine). So the loop inflates a message only up to
 // Options.InflateInline bytes of output; past that it copies the
-// compressed payload, stops reading the connection (like AcceptData off)
-// and hands the message to a small pool of worker goroutines. The worker
-// inflates it in full (and validates UTF-8), then posts the result back to
-// the loop, which delivers it and resumes reading. Ordering holds because
+// compressed payload, stops reading the connection (like AcceptData off,
+// but bounded by MaxPausedBytes plus one message) and hands the message to
+// a small pool of worker goroutines. The worker sizes it without storing
+// the output (a bomb ends there, with 1009 and nothing allocated),
+// inflates it into one exact buffer and validates UTF-8, then posts the
+// result back to the loop, which delivers it and resumes reading. Ordering holds because
 // the connection reads nothing else meanwhile; the Inflater is the
 // worker's alone until then (the loop does not touch it while lInflating
 // is set, even if the connection closes).
@@ -34,8 +37,8 @@ type inflateJob struct {
 	err   error
 }
 
-// workerPool runs functions on at most max goroutines; the rest wait in a
-// FIFO without a goroutine. Goroutines exit when the queue is empty.
+// workerPool runs jobs on at most max goroutines; the rest wait in a FIFO
+// without a goroutine. Goroutines exit when the queue is empty.
 type workerPool struct {
 	mu      sync.Mutex
 	max     int
