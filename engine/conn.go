@@ -81,12 +81,14 @@ const (
 	lLinger                       // after the response: shut down writing, drain input briefly, then close
 	lTLSStall                     // early data waits in gnet's buffer for the TLS handshake to end
 	lInflating                    // a message is being inflated off the loop: input waits
+	lParked                       // an inflated message waits for AcceptData: input waits behind it
 )
 
-// inputStalled reports whether c must not read now: AcceptData is off, or
-// a message is being inflated off the loop. Loop only.
+// inputStalled reports whether c must not read now: AcceptData is off, a
+// message is being inflated off the loop, or an inflated message waits to
+// be delivered (later input must not overtake it). Loop only.
 func (c *Conn) inputStalled() bool {
-	return c.lflags&lInflating != 0 || (c.paused.Load() && c.state == stateOpen)
+	return c.lflags&(lInflating|lParked) != 0 || (c.paused.Load() && c.state == stateOpen)
 }
 
 // setFlag sets or clears one bit of a flags field.

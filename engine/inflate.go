@@ -21,7 +21,11 @@ import (
 // a small pool of worker goroutines. The worker sizes it without storing
 // the output (a bomb ends there, with 1009 and nothing allocated),
 // inflates it into one exact buffer and validates UTF-8, then posts the
-// result back to the loop, which delivers it and resumes reading. Ordering holds because
+// result back to the loop, which delivers it and resumes reading. If
+// AcceptData went off meanwhile, the result is parked (up to
+// DecompressedLimit bytes, one message per connection) and input waits
+// behind it until AcceptData is on again or the server starts closing.
+// With MaxMessageSize and DecompressedLimit unlimited, so are these bounds. Ordering holds because
 // the connection reads nothing else meanwhile; the Inflater is the
 // worker's alone until then (the loop does not touch it while lInflating
 // is set, even if the connection closes).
@@ -83,6 +87,9 @@ func (p *workerPool) work(j *inflateJob) {
 // panic: a bug, reported like a handler panic (1011), never a crash.
 var errInflatePanic = &codec.ProtocolError{Code: codec.CloseInternalError, Reason: "internal error"}
 
+// errConnGone marks a job skipped because its connection closed.
+var errConnGone = &codec.ProtocolError{Code: codec.CloseGoingAway, Reason: "connection closed"}
+
 // errEngineStopped marks a job skipped because the engine stopped.
 var errEngineStopped = &codec.ProtocolError{Code: codec.CloseGoingAway, Reason: "server stopped"}
 
@@ -105,6 +112,14 @@ func (j *inflateJob) run() {
 		j.err = errEngineStopped // the loops are gone: nobody would take the result
 		return
 	default:
+	}
+	c := j.c
+	c.mu.Lock()
+	gone := c.state == stateClosed
+	c.mu.Unlock()
+	if gone {
+		j.err = errConnGone // queued behind others, and the client left meanwhile
+		return
 	}
 	// Size first, then one exact buffer: a bomb allocates nothing, and a
 	// large message one buffer instead of a doubling series (growing 16
@@ -150,6 +165,7 @@ func (j *inflateJob) done(l *loop) {
 	}
 	if c.inputStalled() {
 		c.ext().parked = j
+		setFlag(&c.lflags, lParked, true)
 		return
 	}
 	j.deliver(l)

@@ -101,13 +101,14 @@ func (l *loop) stallLimit(c *Conn) int64 {
 // is delivered first, then held TLS plaintext, then decoder events waiting
 // for no more bytes, then gnet's buffer through a wake-up.
 func (l *loop) resumeInput(c *Conn) {
-	if c.state == stateClosed || c.inputStalled() {
+	if c.state == stateClosed || c.lflags&lInflating != 0 || (c.paused.Load() && c.state == stateOpen) {
 		return
 	}
 	x := c.x.Load()
-	if x != nil && x.parked != nil {
+	if c.lflags&lParked != 0 {
 		j := x.parked
 		x.parked = nil
+		setFlag(&c.lflags, lParked, false)
 		j.deliver(l)
 		if c.state == stateClosed || c.inputStalled() {
 			return

@@ -124,6 +124,11 @@ func (l *loop) startClose(c *Conn, code uint16, reason string) {
 		setFlag(&c.lflags, lCloseTCP, true)
 	}
 	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+	if c.lflags&lParked != 0 || c.heldLen() > 0 {
+		// AcceptData no longer holds input back once closing: deliver
+		// what waited for it, then read the peer's close reply.
+		l.post(func(l *loop) { l.resumeInput(c) })
+	}
 }
 
 // closeAfterFlush moves c to closing and closes TCP once its queued output

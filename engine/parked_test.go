@@ -1,0 +1,254 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/wsloop/wsloop/codec"
+)
+
+// A message inflated by a worker while AcceptData went off is parked; these
+// tests check that later input never overtakes it, and that a close the
+// server starts meanwhile still delivers it before the close reply.
+
+// parkHandler records A's messages; B's messages pause A from the loop;
+// B's Disconnected blocks the loop (OnClose: no enter/drain around it).
+type parkHandler struct {
+	eng       *Engine
+	mu        sync.Mutex
+	ids       []uint64
+	got       []string
+	bData     chan struct{}
+	blockID   atomic.Uint64
+	blocked   chan struct{}
+	gate      chan struct{}
+	connected atomic.Int64
+}
+
+func (h *parkHandler) Accept(netip.AddrPort, netip.AddrPort) bool       { return true }
+func (h *parkHandler) OpenRequest(*Conn, *codec.Request, *OpenResponse) {}
+func (h *parkHandler) Connected(c *Conn) {
+	h.mu.Lock()
+	h.ids = append(h.ids, c.id)
+	h.mu.Unlock()
+	h.connected.Add(1)
+}
+func (h *parkHandler) Disconnected(c *Conn, _ uint16, _ string) {
+	if c.id == h.blockID.Load() {
+		close(h.blocked)
+		<-h.gate
+	}
+}
+func (h *parkHandler) ReadyToSend(*Conn)      {}
+func (h *parkHandler) Log(*Conn, int, string) {}
+func (h *parkHandler) LogLevel() int          { return 0 }
+func (h *parkHandler) Error(*Conn, error)     {}
+func (h *parkHandler) idx(i int) uint64       { h.mu.Lock(); defer h.mu.Unlock(); return h.ids[i] }
+func (h *parkHandler) Data(c *Conn, op codec.OpCode, data []byte, eom bool) {
+	switch c.id {
+	case h.idx(0):
+		h.mu.Lock()
+		h.got = append(h.got, fmt.Sprintf("op%d/%dB", op, len(data)))
+		h.mu.Unlock()
+	case h.idx(1):
+		_ = h.eng.SetAcceptData(h.idx(0), false) // on the loop, while A's message is on a worker
+		h.bData <- struct{}{}
+	}
+}
+func (h *parkHandler) list() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.got...)
+}
+
+func maskedFrame(op ws.OpCode, rsv1 bool, p []byte) []byte {
+	f := ws.NewFrame(op, true, p)
+	if rsv1 {
+		f.Header.Rsv = ws.Rsv(true, false, false)
+	}
+	return ws.MustCompileFrame(ws.MaskFrameInPlace(f))
+}
+
+// Input read after SetAcceptData(true) but before the resume task runs
+// (gnet serves socket events before its task queue) waits behind the
+// parked message.
+func TestParkedMessageNotOvertaken(t *testing.T) {
+	for range 5 {
+		if runParked(t) {
+			return
+		}
+	}
+	t.Fatal("the 48 MiB message was never parked in 5 attempts: the worker finished before the pause")
+}
+
+func runParked(t *testing.T) bool {
+	const big = 48 << 20
+	h := &parkHandler{bData: make(chan struct{}, 1), blocked: make(chan struct{}), gate: make(chan struct{})}
+	e, err := New(Options{Addr: "127.0.0.1:0", NumLoops: 1, MaxMessageSize: 64 << 20,
+		Deflate:       codec.DeflateConfig{Enabled: true, Threshold: 1 << 30},
+		InflateInline: 1 << 10, InflateWorkers: 1}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.eng = e
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = e.Stop(ctx)
+	}()
+	addr := "127.0.0.1:" + itoa(e.Port())
+	a := deflateUpgrade(t, addr)
+	defer a.Close()
+	for h.connected.Load() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	b, _ := rawUpgrade(t, addr, nil)
+	defer b.Close()
+	for h.connected.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	aID, bID := h.idx(0), h.idx(1)
+	z, err := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ServerMaxWindowBits: 15}, 1).Compress(nil, make([]byte, big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Write(maskedFrame(ws.OpBinary, true, z)); err != nil {
+		t.Fatal(err)
+	}
+	for e.Metrics().InflatedOffLoop.Load() < 1 {
+		time.Sleep(50 * time.Microsecond)
+	}
+	// B's message pauses A on the loop while the worker inflates.
+	if _, err := b.Write(maskedFrame(ws.OpText, false, []byte("pause A"))); err != nil {
+		t.Fatal(err)
+	}
+	<-h.bData
+	// Is the result parked?
+	c := e.reg.get(aID)
+	parked := false
+	for i := 0; i < 500 && !parked; i++ {
+		ch := make(chan bool, 1)
+		c.loop.post(func(*loop) { x := c.x.Load(); ch <- x != nil && x.parked != nil })
+		parked = <-ch
+		if !parked {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if !parked || len(h.list()) != 0 {
+		t.Logf("not parked (got %v)", h.list())
+		return false
+	}
+	// Block the loop in B's Disconnected.
+	h.blockID.Store(bID)
+	_ = b.Close()
+	<-h.blocked
+	// A sends a second message; AcceptData goes back on meanwhile.
+	if _, err := a.Write(maskedFrame(ws.OpText, false, []byte("second"))); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	_ = e.SetAcceptData(aID, true)
+	close(h.gate)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.list()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := h.list()
+	want := []string{fmt.Sprintf("op%d/%dB", codec.OpBinary, big), fmt.Sprintf("op%d/%dB", codec.OpText, 6)}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("A's messages in order %v, want %v", got, want)
+	}
+	return true
+}
+
+// A parked message and a server-initiated close: the parked message is
+// delivered, then the later one, then the close reply is read.
+func TestParkedMessageDeliveredOnClose(t *testing.T) {
+	for range 5 {
+		if runParkedClosing(t) {
+			return
+		}
+	}
+	t.Fatal("the 48 MiB message was never parked in 5 attempts: the worker finished before the pause")
+}
+
+func runParkedClosing(t *testing.T) bool {
+	const big = 48 << 20
+	h := &parkHandler{bData: make(chan struct{}, 1), blocked: make(chan struct{}), gate: make(chan struct{})}
+	e, err := New(Options{Addr: "127.0.0.1:0", NumLoops: 1, MaxMessageSize: 64 << 20, WaitForCloseReply: true,
+		Deflate:       codec.DeflateConfig{Enabled: true, Threshold: 1 << 30},
+		InflateInline: 1 << 10, InflateWorkers: 1}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.eng = e
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = e.Stop(ctx)
+	}()
+	addr := "127.0.0.1:" + itoa(e.Port())
+	a := deflateUpgrade(t, addr)
+	defer a.Close()
+	for h.connected.Load() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	b, _ := rawUpgrade(t, addr, nil)
+	defer b.Close()
+	for h.connected.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	aID := h.idx(0)
+	z, _ := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ServerMaxWindowBits: 15}, 1).Compress(nil, make([]byte, big))
+	if _, err := a.Write(maskedFrame(ws.OpBinary, true, z)); err != nil {
+		t.Fatal(err)
+	}
+	for e.Metrics().InflatedOffLoop.Load() < 1 {
+		time.Sleep(50 * time.Microsecond)
+	}
+	if _, err := b.Write(maskedFrame(ws.OpText, false, []byte("pause A"))); err != nil {
+		t.Fatal(err)
+	}
+	<-h.bData
+	c := e.reg.get(aID)
+	parked := false
+	for i := 0; i < 500 && !parked; i++ {
+		ch := make(chan bool, 1)
+		c.loop.post(func(*loop) { x := c.x.Load(); ch <- x != nil && x.parked != nil })
+		parked = <-ch
+		if !parked {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if !parked || len(h.list()) != 0 {
+		return false
+	}
+	if _, err := a.Write(maskedFrame(ws.OpText, false, []byte("second"))); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	_ = e.Disconnect(aID, 1000, "bye") // the app closes; AcceptData stays off
+	time.Sleep(50 * time.Millisecond)
+	if _, err := a.Write(maskedFrame(ws.OpClose, false, []byte{3, 232})); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	got := h.list()
+	want := []string{fmt.Sprintf("op%d/%dB", codec.OpBinary, big), fmt.Sprintf("op%d/%dB", codec.OpText, 6)}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("A's messages %v, want %v: the parked message first, then the later one, before the close", got, want)
+	}
+	return true
+}
