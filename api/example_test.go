@@ -1,12 +1,15 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"time"
 
+	"github.com/gobwas/httphead"
 	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsflate"
 	"github.com/gobwas/ws/wsutil"
 	"github.com/wsloop/wsloop/api"
 )
@@ -71,4 +74,53 @@ func Example_broadcast() {
 	// hi all
 	// hi all
 	// hi all
+}
+
+// permessage-deflate with its limits: a message may inflate to at most
+// MaxDecompressedSize (1009 beyond, so a compression bomb costs almost
+// nothing), and messages inflating beyond InlineInflateSize are inflated by
+// a worker goroutine instead of the event loop.
+func Example_compression() {
+	var srv *api.Server
+	srv = api.New(api.Config{LocalHost: "127.0.0.1", BufferMessage: true, Compression: api.Compression{
+		Enabled:             true,
+		MaxDecompressedSize: 1 << 20,  // 1 MiB per message
+		InlineInflateSize:   64 << 10, // larger ones go to a worker
+	}}, api.Events{
+		OnDataIn: func(e *api.DataInEvent) {
+			fmt.Printf("%d bytes\n", len(e.Data))
+			_ = srv.SendMessage(e.ConnectionID, e.DataFormat, e.Data[:5]) // compressed if negotiated and above the threshold
+		},
+	})
+	if err := srv.Listen(); err != nil {
+		panic(err)
+	}
+	defer srv.Shutdown(context.Background())
+
+	// A client that offers permessage-deflate and sends a compressed message.
+	d := ws.Dialer{Extensions: []httphead.Option{wsflate.Parameters{}.Option()}}
+	conn, _, _, err := d.Dial(context.Background(), "ws://"+srv.Addr()+"/")
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	msg := bytes.Repeat([]byte("hello "), 50000) // 300 KB: inflated by a worker
+	f, err := wsflate.CompressFrame(ws.NewBinaryFrame(msg))
+	if err != nil {
+		panic(err)
+	}
+	if err := ws.WriteFrame(conn, ws.MaskFrameInPlace(f)); err != nil {
+		panic(err)
+	}
+	reply, err := ws.ReadFrame(conn)
+	if err != nil {
+		panic(err)
+	}
+	if reply, err = wsflate.DecompressFrame(reply); err != nil { // a no-op on an uncompressed frame
+		panic(err)
+	}
+	fmt.Printf("%q, inflated off the loop: %d\n", reply.Payload, srv.Metrics().InflatedOffLoop)
+	// Output:
+	// 300000 bytes
+	// "hello", inflated off the loop: 1
 }
