@@ -142,3 +142,20 @@ func TestInflatedSizeBombNoAllocs(t *testing.T) {
 		t.Errorf("InflatedSize allocated %.1f times for a bomb", allocs)
 	}
 }
+
+// BenchmarkInflatedSizeBomb is what a worker spends refusing a bomb: 64
+// MiB of zeros sized against the 16 MiB default limit.
+func BenchmarkInflatedSizeBomb(b *testing.B) {
+	p := DeflateParams{ServerNoContextTakeover: true, ServerMaxWindowBits: 15}
+	bomb, err := NewDeflater(p, 1).Compress(nil, make([]byte, 64<<20))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := NewInflater(pmdPeer(p))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.InflatedSize(bomb, DefaultInflateLimit); err != ErrDeflateTooBig {
+			b.Fatal(err)
+		}
+	}
+}
