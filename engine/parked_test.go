@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -75,24 +76,29 @@ func maskedFrame(op ws.OpCode, rsv1 bool, p []byte) []byte {
 	return ws.MustCompileFrame(ws.MaskFrameInPlace(f))
 }
 
-// Input read after SetAcceptData(true) but before the resume task runs
-// (gnet serves socket events before its task queue) waits behind the
-// parked message.
-func TestParkedMessageNotOvertaken(t *testing.T) {
-	for range 5 {
-		if runParked(t) {
-			return
-		}
-	}
-	t.Fatal("the 48 MiB message was never parked in 5 attempts: the worker finished before the pause")
+// parkedBig is the size of A's message: large enough that the worker is
+// still inflating it when B's message pauses A.
+const parkedBig = 48 << 20
+
+// parkScene is a server with connection A, whose large compressed message
+// was inflated by a worker and parked because AcceptData went off
+// meanwhile (B's message turned it off on the loop), and connection B.
+type parkScene struct {
+	e      *Engine
+	h      *parkHandler
+	a, b   net.Conn
+	aID    uint64
+	bID    uint64
+	parked bool // false: the worker finished before the pause (retry)
 }
 
-func runParked(t *testing.T) bool {
-	const big = 48 << 20
+func setupParked(t *testing.T, opts Options) *parkScene {
+	t.Helper()
 	h := &parkHandler{bData: make(chan struct{}, 1), blocked: make(chan struct{}), gate: make(chan struct{})}
-	e, err := New(Options{Addr: "127.0.0.1:0", NumLoops: 1, MaxMessageSize: 64 << 20,
-		Deflate:       codec.DeflateConfig{Enabled: true, Threshold: 1 << 30},
-		InflateInline: 1 << 10, InflateWorkers: 1}, h)
+	opts.Addr, opts.NumLoops, opts.MaxMessageSize = "127.0.0.1:0", 1, 64<<20
+	opts.Deflate = codec.DeflateConfig{Enabled: true, Threshold: 1 << 30}
+	opts.InflateInline, opts.InflateWorkers = 1<<10, 1
+	e, err := New(opts, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,155 +106,110 @@ func runParked(t *testing.T) bool {
 	if err := e.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = e.Stop(ctx)
-	}()
+	})
+	s := &parkScene{e: e, h: h}
 	addr := "127.0.0.1:" + itoa(e.Port())
-	a := deflateUpgrade(t, addr)
-	defer a.Close()
+	s.a = deflateUpgrade(t, addr)
+	t.Cleanup(func() { s.a.Close() })
 	for h.connected.Load() < 1 {
 		time.Sleep(time.Millisecond)
 	}
-	b, _ := rawUpgrade(t, addr, nil)
-	defer b.Close()
+	s.b, _ = rawUpgrade(t, addr, nil)
+	t.Cleanup(func() { s.b.Close() })
 	for h.connected.Load() < 2 {
 		time.Sleep(time.Millisecond)
 	}
-	aID, bID := h.idx(0), h.idx(1)
-	z, err := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ServerMaxWindowBits: 15}, 1).Compress(nil, make([]byte, big))
+	s.aID, s.bID = h.idx(0), h.idx(1)
+	z, err := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ServerMaxWindowBits: 15}, 1).Compress(nil, make([]byte, parkedBig))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Write(maskedFrame(ws.OpBinary, true, z)); err != nil {
+	if _, err := s.a.Write(maskedFrame(ws.OpBinary, true, z)); err != nil {
 		t.Fatal(err)
 	}
 	for e.Metrics().InflatedOffLoop.Load() < 1 {
 		time.Sleep(50 * time.Microsecond)
 	}
 	// B's message pauses A on the loop while the worker inflates.
-	if _, err := b.Write(maskedFrame(ws.OpText, false, []byte("pause A"))); err != nil {
+	if _, err := s.b.Write(maskedFrame(ws.OpText, false, []byte("pause A"))); err != nil {
 		t.Fatal(err)
 	}
 	<-h.bData
-	// Is the result parked?
-	c := e.reg.get(aID)
-	parked := false
-	for i := 0; i < 500 && !parked; i++ {
+	c := e.reg.get(s.aID)
+	for range 500 {
 		ch := make(chan bool, 1)
 		c.loop.post(func(*loop) { x := c.x.Load(); ch <- x != nil && x.parked != nil })
-		parked = <-ch
-		if !parked {
-			time.Sleep(10 * time.Millisecond)
+		if s.parked = <-ch; s.parked {
+			break
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if !parked || len(h.list()) != 0 {
-		t.Logf("not parked (got %v)", h.list())
-		return false
-	}
-	// Block the loop in B's Disconnected.
-	h.blockID.Store(bID)
-	_ = b.Close()
-	<-h.blocked
-	// A sends a second message; AcceptData goes back on meanwhile.
-	if _, err := a.Write(maskedFrame(ws.OpText, false, []byte("second"))); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(100 * time.Millisecond)
-	_ = e.SetAcceptData(aID, true)
-	close(h.gate)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(h.list()) < 2 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	got := h.list()
-	want := []string{fmt.Sprintf("op%d/%dB", codec.OpBinary, big), fmt.Sprintf("op%d/%dB", codec.OpText, 6)}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("A's messages in order %v, want %v", got, want)
-	}
-	return true
+	s.parked = s.parked && len(h.list()) == 0
+	return s
 }
 
-// A parked message and a server-initiated close: the parked message is
-// delivered, then the later one, then the close reply is read.
-func TestParkedMessageDeliveredOnClose(t *testing.T) {
+// wantParkedOrder checks that A got the parked message, then "second".
+func (s *parkScene) wantParkedOrder(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.h.list()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := s.h.list()
+	want := []string{fmt.Sprintf("op%d/%dB", codec.OpBinary, parkedBig), fmt.Sprintf("op%d/%dB", codec.OpText, 6)}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("A's messages %v, want %v", got, want)
+	}
+}
+
+// retryParked runs a scenario until the message was parked (5 attempts).
+func retryParked(t *testing.T, opts Options, rest func(*parkScene)) {
 	for range 5 {
-		if runParkedClosing(t) {
+		if s := setupParked(t, opts); s.parked {
+			rest(s)
 			return
 		}
 	}
 	t.Fatal("the 48 MiB message was never parked in 5 attempts: the worker finished before the pause")
 }
 
-func runParkedClosing(t *testing.T) bool {
-	const big = 48 << 20
-	h := &parkHandler{bData: make(chan struct{}, 1), blocked: make(chan struct{}), gate: make(chan struct{})}
-	e, err := New(Options{Addr: "127.0.0.1:0", NumLoops: 1, MaxMessageSize: 64 << 20, WaitForCloseReply: true,
-		Deflate:       codec.DeflateConfig{Enabled: true, Threshold: 1 << 30},
-		InflateInline: 1 << 10, InflateWorkers: 1}, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.eng = e
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.Stop(ctx)
-	}()
-	addr := "127.0.0.1:" + itoa(e.Port())
-	a := deflateUpgrade(t, addr)
-	defer a.Close()
-	for h.connected.Load() < 1 {
-		time.Sleep(time.Millisecond)
-	}
-	b, _ := rawUpgrade(t, addr, nil)
-	defer b.Close()
-	for h.connected.Load() < 2 {
-		time.Sleep(time.Millisecond)
-	}
-	aID := h.idx(0)
-	z, _ := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ServerMaxWindowBits: 15}, 1).Compress(nil, make([]byte, big))
-	if _, err := a.Write(maskedFrame(ws.OpBinary, true, z)); err != nil {
-		t.Fatal(err)
-	}
-	for e.Metrics().InflatedOffLoop.Load() < 1 {
-		time.Sleep(50 * time.Microsecond)
-	}
-	if _, err := b.Write(maskedFrame(ws.OpText, false, []byte("pause A"))); err != nil {
-		t.Fatal(err)
-	}
-	<-h.bData
-	c := e.reg.get(aID)
-	parked := false
-	for i := 0; i < 500 && !parked; i++ {
-		ch := make(chan bool, 1)
-		c.loop.post(func(*loop) { x := c.x.Load(); ch <- x != nil && x.parked != nil })
-		parked = <-ch
-		if !parked {
-			time.Sleep(10 * time.Millisecond)
+// Input read after SetAcceptData(true) but before the resume task runs
+// (gnet serves socket events before its task queue) waits behind the
+// parked message.
+func TestParkedMessageNotOvertaken(t *testing.T) {
+	retryParked(t, Options{}, func(s *parkScene) {
+		// Block the loop in B's Disconnected (OnClose runs outside drain).
+		s.h.blockID.Store(s.bID)
+		_ = s.b.Close()
+		<-s.h.blocked
+		// A sends a second message; AcceptData goes back on meanwhile.
+		if _, err := s.a.Write(maskedFrame(ws.OpText, false, []byte("second"))); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if !parked || len(h.list()) != 0 {
-		return false
-	}
-	if _, err := a.Write(maskedFrame(ws.OpText, false, []byte("second"))); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(50 * time.Millisecond)
-	_ = e.Disconnect(aID, 1000, "bye") // the app closes; AcceptData stays off
-	time.Sleep(50 * time.Millisecond)
-	if _, err := a.Write(maskedFrame(ws.OpClose, false, []byte{3, 232})); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond)
-	got := h.list()
-	want := []string{fmt.Sprintf("op%d/%dB", codec.OpBinary, big), fmt.Sprintf("op%d/%dB", codec.OpText, 6)}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("A's messages %v, want %v: the parked message first, then the later one, before the close", got, want)
-	}
-	return true
+		time.Sleep(100 * time.Millisecond)
+		_ = s.e.SetAcceptData(s.aID, true)
+		close(s.h.gate)
+		s.wantParkedOrder(t)
+	})
+}
+
+// A parked message and a server-initiated close: the parked message is
+// delivered, then the later one, then the close reply is read.
+func TestParkedMessageDeliveredOnClose(t *testing.T) {
+	retryParked(t, Options{WaitForCloseReply: true}, func(s *parkScene) {
+		if _, err := s.a.Write(maskedFrame(ws.OpText, false, []byte("second"))); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		_ = s.e.Disconnect(s.aID, 1000, "bye") // the app closes; AcceptData stays off
+		time.Sleep(50 * time.Millisecond)
+		if _, err := s.a.Write(maskedFrame(ws.OpClose, false, []byte{3, 232})); err != nil {
+			t.Fatal(err)
+		}
+		s.wantParkedOrder(t)
+	})
 }
