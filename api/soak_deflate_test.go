@@ -43,26 +43,8 @@ func TestSoakDeflateWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cycle := func(n int) error {
-		errs := make(chan error, conns)
-		var wg sync.WaitGroup
-		for i := range conns {
-			wg.Go(func() {
-				if err := deflateSoakClient(srv.Addr(), n, i, bomb); err != nil {
-					errs <- fmt.Errorf("cycle %d conn %d: %w", n, i, err)
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		if err := <-errs; err != nil {
-			return err
-		}
-		if !eventually(soakSettle, func() bool { return srv.ConnectionCount() == 0 }) {
-			return fmt.Errorf("cycle %d: server still counts %d connections", n, srv.ConnectionCount())
-		}
-		return nil
-	}
+	client := func(addr string, cycle, n int) error { return deflateSoakClient(addr, cycle, n, bomb) }
+	cycle := func(n int) error { return churnCycle(srv, n, conns, client) }
 	if err := cycle(0); err != nil {
 		t.Fatal(err)
 	}

@@ -54,11 +54,17 @@ func measure(t *testing.T) resources {
 // messages on each, closes each with a close handshake and waits for the
 // server to count no connections.
 func soakCycle(srv *api.Server, cycle int) error {
-	errs := make(chan error, soakConns)
+	return churnCycle(srv, cycle, soakConns, soakClient)
+}
+
+// churnCycle runs client for conns connections at once and waits for the
+// server to count none.
+func churnCycle(srv *api.Server, cycle, conns int, client func(addr string, cycle, n int) error) error {
+	errs := make(chan error, conns)
 	var wg sync.WaitGroup
-	for i := range soakConns {
+	for i := range conns {
 		wg.Go(func() {
-			if err := soakClient(srv.Addr(), cycle, i); err != nil {
+			if err := client(srv.Addr(), cycle, i); err != nil {
 				errs <- fmt.Errorf("cycle %d conn %d: %w", cycle, i, err)
 			}
 		})
