@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,29 +35,7 @@ func BenchmarkInflateInbound(b *testing.B) {
 			f := ws.NewFrame(ws.OpBinary, true, z)
 			f.Header.Rsv = ws.Rsv(true, false, false)
 			frame := ws.MustCompileFrame(ws.MaskFrameInPlace(f))
-			reply := make([]byte, codec.HeaderLen(size)+size)
-			roundTrip := func() {
-				if _, err := c.Write(frame); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := io.ReadFull(c, reply); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for range 20 {
-				roundTrip()
-			}
-			var before, after runtime.MemStats
-			b.ReportAllocs()
-			b.SetBytes(int64(size))
-			b.ResetTimer()
-			runtime.ReadMemStats(&before)
-			for b.Loop() {
-				roundTrip()
-			}
-			runtime.ReadMemStats(&after)
-			b.StopTimer()
-			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N), "server-allocs/op")
+			benchRoundTrips(b, c, frame, size, 20)
 			b.ReportMetric(float64(e.Metrics().InflatedOffLoop.Load())/float64(b.N+20), "off-loop/op")
 		})
 	}
