@@ -249,34 +249,20 @@ func BenchmarkTLSServers(b *testing.B) {
 			defer p.stop()
 			msg := make([]byte, 16)
 			_, _, t0 := p.stats(b)
-			var wg sync.WaitGroup
-			var failed sync.Once
-			var ferr error
-			jobs := make(chan int)
-			for w := 0; w < 8; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range jobs {
-						c, err := dialFrom(p.addr, 1+i%4)
-						if err == nil {
-							_ = wsutil.WriteClientBinary(c, msg)
-							_, _, err = wsutil.ReadServerData(c)
-							c.Close()
-						}
-						if err != nil {
-							failed.Do(func() { ferr = err })
-						}
-					}
-				}()
-			}
-			for i := 0; i < handshakes; i++ {
-				jobs <- i
-			}
-			close(jobs)
-			wg.Wait()
-			if ferr != nil {
-				b.Fatal(ferr)
+			err := runJobs(handshakes, 8, func(i int) error {
+				c, err := dialFrom(p.addr, 1+i%4)
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				if err := wsutil.WriteClientBinary(c, msg); err != nil {
+					return err
+				}
+				_, _, err = wsutil.ReadServerData(c)
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
 			_, _, t1 := p.stats(b)
 			cpuPer := float64(t1-t0) * 10 / float64(handshakes) // 100 ticks per second: ms
@@ -286,33 +272,21 @@ func BenchmarkTLSServers(b *testing.B) {
 			h0, r0, _ := p.stats(b)
 			big := make([]byte, 16384)
 			open := make([]*wssConn, conns)
-			jobs = make(chan int)
-			for w := 0; w < 16; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range jobs {
-						c, err := dialFrom(p.addr, 1+i%4)
-						if err == nil {
-							_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-							if err = wsutil.WriteClientBinary(c, big); err == nil {
-								_, _, err = wsutil.ReadServerData(c)
-							}
-							open[i] = c
-						}
-						if err != nil {
-							failed.Do(func() { ferr = err })
-						}
-					}
-				}()
-			}
-			for i := 0; i < conns; i++ {
-				jobs <- i
-			}
-			close(jobs)
-			wg.Wait()
-			if ferr != nil {
-				b.Fatal(ferr)
+			err = runJobs(conns, 16, func(i int) error {
+				c, err := dialFrom(p.addr, 1+i%4)
+				if err != nil {
+					return err
+				}
+				open[i] = c
+				_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+				if err := wsutil.WriteClientBinary(c, big); err != nil {
+					return err
+				}
+				_, _, err = wsutil.ReadServerData(c)
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
 			time.Sleep(time.Second)
 			h1, r1, _ := p.stats(b)
@@ -327,4 +301,28 @@ func BenchmarkTLSServers(b *testing.B) {
 			}
 		})
 	}
+}
+
+// runJobs runs job(0..n-1) on the given number of goroutines and returns
+// the first error.
+func runJobs(n, workers int, job func(i int) error) error {
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	jobs := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range jobs {
+				if err := job(i); err != nil {
+					once.Do(func() { first = err })
+				}
+			}
+		})
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return first
 }
