@@ -50,6 +50,10 @@
 //	DoEvents                       Server.DoEvents (returns at once: the loops deliver events themselves)
 //	Ping (later editions)          Server.Ping(id, payload)
 //	(beyond) Broadcast             Server.Broadcast(format, msg, filter): framed and compressed once, one task per loop
+//	(beyond) Topics                Server.Subscribe(id, topic), Server.Unsubscribe, Server.Publish(topic, format, msg),
+//	                               Server.Subscribers(topic), Server.Topics(); framed once per loop, no global lock
+//	(beyond) Cluster               Server.SetBridge(Bridge) (package cluster implements Bridge on NATS),
+//	                               Server.PublishLocal, Server.BroadcastLocal for messages from other nodes
 //
 // Events:
 //
@@ -83,6 +87,9 @@
 //	UseIPv6                        Config.UseIPv6
 //	LogLevel                       Config.LogLevel (0 none … 3 debug; changeable after Listen)
 //	SSL*, TLS12*, TLS13*, OpenSSL* TLSConfig fields; SSLNegotiated*[id] readable through Server.Config
+//	MaxTopicLength (beyond)        Config.MaxTopicLength (topic name bytes, 128 default; ErrTopicTooLong)
+//	MaxSubscriptions (beyond)      Config.MaxSubscriptions (topics per connection, 128 default; ErrTooManySubscriptions)
+//	MaxPublishSize (beyond)        Config.MaxPublishSize (publish payload, 1 MiB default as NATS max_payload; ErrPayloadTooLarge)
 //
 // Beyond the component: MaxMessageSize (1009), MaxHeaderBytes (431), Origins
 // (403), Subprotocols, Compression (permessage-deflate, RFC 7692; large

@@ -20,6 +20,9 @@ type Metrics struct {
 	IdleTimeouts     uint64
 	Panics           uint64 // event handlers that panicked
 	InflatedOffLoop  uint64 // compressed messages larger than InlineInflateSize, inflated by a worker
+	Published        uint64 // topic publishes delivered on this node (its own and those from other nodes)
+	TopicDeliveries  uint64 // topic messages queued to a subscriber
+	TopicDropped     uint64 // topic deliveries skipped because the subscriber's queue was full (WouldBlock policy)
 }
 
 func metricsOf(e *engine.Engine) Metrics {
@@ -41,5 +44,8 @@ func metricsOf(e *engine.Engine) Metrics {
 		IdleTimeouts:     m.IdleTimeouts.Load(),
 		Panics:           m.Panics.Load(),
 		InflatedOffLoop:  m.InflatedOffLoop.Load(),
+		Published:        m.Published.Load(),
+		TopicDeliveries:  m.TopicDeliveries.Load(),
+		TopicDropped:     m.TopicDropped.Load(),
 	}
 }
