@@ -109,6 +109,7 @@ type connExtra struct {
 	heldOff  int                        // how much of held was processed
 	parked   *inflateJob                // an inflated message waiting for AcceptData
 	inflater *codec.Inflater
+	lsubs    []lsub // places in the loops' topic lists
 	discCode uint16
 	discText string
 
@@ -121,6 +122,7 @@ type connExtra struct {
 	streamOn   bool                       // the first piece was sent
 	deferred   *bytebufferpool.ByteBuffer // broadcasts waiting for a streamed message to end
 	busy       int                        // interruptible operations in progress (SendFile)
+	topics     []*topic                   // subscriptions (each holds a count in its topic)
 
 	// set on the loop before Connected, read-only afterwards
 	subproto string

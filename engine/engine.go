@@ -29,9 +29,13 @@ type Engine struct {
 	count   atomic.Int64 // open TCP connections
 	metrics Metrics
 
-	loopsMu sync.Mutex
-	loops   sync.Map // gnet.EventLoop -> *loop
-	loopSet []*loop
+	loopsMu  sync.Mutex
+	loops    sync.Map // gnet.EventLoop -> *loop
+	loopSet  []*loop
+	loopSnap atomic.Pointer[[]*loop] // a copy of loopSet, read without the lock
+
+	topics   topicTable
+	pubTasks sync.Pool // *pubTask
 
 	started    time.Time // New; Conn.since counts seconds from it
 	gnetEng    gnet.Engine
@@ -57,6 +61,7 @@ func New(opts Options, h Handler) (*Engine, error) {
 	opts.normalize()
 	e := &Engine{opts: opts, h: h, reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
 	e.inflaters.max = opts.InflateWorkers
+	e.initTopics()
 	e.inflateBudget = max(0, opts.InflateInline)
 	if opts.TLS != nil {
 		b, err := tlsbridge.NewBridge(*opts.TLS)
@@ -199,16 +204,30 @@ func (e *Engine) loopOf(el gnet.EventLoop) *loop {
 		return l.(*loop)
 	}
 	l := newLoop(e, el)
-	e.loops.Store(el, l)
-	e.loopSet = append(e.loopSet, l)
+	e.addLoop(el, l)
 	return l
 }
 
+// addLoop lists a new loop. e.loopsMu is held.
+func (e *Engine) addLoop(el any, l *loop) {
+	l.idx = len(e.loopSet)
+	e.loops.Store(el, l)
+	e.loopSet = append(e.loopSet, l)
+	snap := append([]*loop(nil), e.loopSet...)
+	e.loopSnap.Store(&snap)
+}
+
+// loopList returns the loops started so far, without taking a lock (the
+// broadcast and publish paths). The slice must not be modified.
+func (e *Engine) loopList() []*loop {
+	if p := e.loopSnap.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 func (e *Engine) eachLoop(fn func(*loop)) {
-	e.loopsMu.Lock()
-	loops := append([]*loop(nil), e.loopSet...)
-	e.loopsMu.Unlock()
-	for _, l := range loops {
+	for _, l := range e.loopList() {
 		fn(l)
 	}
 }

@@ -285,9 +285,23 @@ func (e *Engine) SetAcceptData(id uint64, on bool) error {
 // Metrics.BroadcastDropped; ReadyToSend fires once it drains).
 // It returns the number of loops the message was handed to.
 func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) int {
-	plain := bytebufferpool.Get()
+	plain, comp := e.frameOnce(op, p)
+	var loops int
+	for _, l := range e.loopList() {
+		loops++
+		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), filter) })
+	}
+	// The frame buffer is shared by the loops' tasks; it is garbage
+	// collected after the last one ran rather than returned to the pool.
+	return loops
+}
+
+// frameOnce frames p for many receivers: plain always, and comp, the
+// message compressed without context takeover, when permessage-deflate is
+// on and p is over its threshold. plain comes from the pool.
+func (e *Engine) frameOnce(op codec.OpCode, p []byte) (plain *bytebufferpool.ByteBuffer, comp []byte) {
+	plain = bytebufferpool.Get()
 	plain.B = codec.AppendFrame(plain.B[:0], op, true, p)
-	var comp []byte
 	if e.opts.Deflate.Enabled && !e.opts.Deflate.ServerContextTakeover && e.opts.Deflate.ShouldCompress(len(p)) {
 		d := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true,
 			ServerMaxWindowBits: e.opts.Deflate.ServerMaxWindowBits}, e.opts.Deflate.Level)
@@ -297,20 +311,13 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 		}
 		d.Release()
 	}
-	var loops int
-	e.eachLoop(func(l *loop) {
-		loops++
-		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), filter) })
-	})
-	// The frame buffer is shared by the loops' tasks; it is garbage
-	// collected after the last one ran rather than returned to the pool.
-	return loops
+	return plain, comp
 }
 
 // broadcast queues a pre-framed message on this loop's open connections.
 // Loop only.
 func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
-	e := l.eng
+	var sent, dropped uint64
 	// Backwards, so that a connection closed by a failed write (swap-removed
 	// from l.conns) neither skips nor repeats anyone.
 	for i := len(l.conns) - 1; i >= 0; i-- {
@@ -321,54 +328,76 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 		if c.state != stateOpen || (filter != nil && !l.callFilter(filter, c)) {
 			continue
 		}
-		frame := plain
-		c.mu.Lock()
-		if c.state != stateOpen {
-			c.mu.Unlock()
-			continue
+		switch l.queueFramed(c, plain, comp, n) {
+		case delivered:
+			sent++
+		case skipped:
+			dropped++
 		}
-		x := c.x.Load()
-		if comp != nil && x != nil && x.deflater != nil && x.deflParams.ServerNoContextTakeover &&
-			(x.deflParams.ServerMaxWindowBits == 0 || x.deflParams.ServerMaxWindowBits >= e.opts.Deflate.ServerMaxWindowBits) {
-			frame = comp
-		}
-		if c.queuedLocked() >= e.opts.MaxOutbound {
-			// A receiver that is not reading must not make its queue grow
-			// without bound: close it (PolicyClose) or skip this message
-			// for it (PolicyWouldBlock; counted in BroadcastDropped, and
-			// ReadyToSend fires once it drains).
-			if e.opts.SlowConsumer == PolicyClose {
-				c.mu.Unlock()
-				e.metrics.SlowConsumers.Add(1)
-				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-				setFlag(&c.lflags, lCloseTCP, true)
-				continue
-			}
-			setFlag(&c.sflags, sWantReady, true)
-			c.mu.Unlock()
-			e.metrics.BroadcastDropped.Add(1)
-			continue
-		}
-		if x != nil && x.streamOn && x.stream > 0 {
-			// A streamed message is half sent: no other data frame may
-			// come between its fragments; the broadcast follows it.
-			if x.deferred == nil {
-				x.deferred = bytebufferpool.Get()
-			}
-			x.deferred.B = append(x.deferred.B, frame...)
-		} else {
-			// Appended, not written: drain flushes ready connections after
-			// running every queued task, so all the broadcasts waiting on
-			// this loop reach a connection in one write (under load, one
-			// syscall per connection for many messages, not one each).
-			c.appendRawLocked(frame)
-		}
-		c.msgsOut.Add(1)
-		c.bytesOut.Add(uint64(n))
-		c.mu.Unlock()
-		e.metrics.MessagesOut.Add(1)
-		e.metrics.BytesOut.Add(uint64(n))
 	}
+	m := &l.eng.metrics
+	m.MessagesOut.Add(sent)
+	m.BytesOut.Add(sent * uint64(n))
+	if dropped > 0 {
+		m.BroadcastDropped.Add(dropped)
+	}
+}
+
+// Outcomes of queueFramed.
+const (
+	delivered = iota // queued
+	skipped          // the queue was full (PolicyWouldBlock)
+	notSent          // not open, or closed as a slow consumer
+)
+
+// queueFramed queues a pre-framed message of n payload bytes on c, choosing
+// comp for connections that can read it (permessage-deflate without server
+// context takeover, a window at least as large). The frames are appended,
+// not written: drain flushes ready connections after running every queued
+// task, so all the messages waiting on this loop reach a connection in one
+// write. The caller adds the engine-wide counters once per task. Loop only.
+func (l *loop) queueFramed(c *Conn, plain, comp []byte, n int) int {
+	e := l.eng
+	frame := plain
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return notSent
+	}
+	x := c.x.Load()
+	if comp != nil && x != nil && x.deflater != nil && x.deflParams.ServerNoContextTakeover &&
+		(x.deflParams.ServerMaxWindowBits == 0 || x.deflParams.ServerMaxWindowBits >= e.opts.Deflate.ServerMaxWindowBits) {
+		frame = comp
+	}
+	if c.queuedLocked() >= e.opts.MaxOutbound {
+		// A receiver that is not reading must not make its queue grow
+		// without bound: close it (PolicyClose) or skip this message for
+		// it (PolicyWouldBlock; ReadyToSend fires once it drains).
+		if e.opts.SlowConsumer == PolicyClose {
+			c.mu.Unlock()
+			e.metrics.SlowConsumers.Add(1)
+			l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
+			setFlag(&c.lflags, lCloseTCP, true)
+			return notSent
+		}
+		setFlag(&c.sflags, sWantReady, true)
+		c.mu.Unlock()
+		return skipped
+	}
+	if x != nil && x.streamOn && x.stream > 0 {
+		// A streamed message is half sent: no other data frame may come
+		// between its fragments; this message follows it.
+		if x.deferred == nil {
+			x.deferred = bytebufferpool.Get()
+		}
+		x.deferred.B = append(x.deferred.B, frame...)
+	} else {
+		c.appendRawLocked(frame)
+	}
+	c.msgsOut.Add(1)
+	c.bytesOut.Add(uint64(n))
+	c.mu.Unlock()
+	return delivered
 }
 
 func (l *loop) callFilter(filter func(*Conn) bool, c *Conn) (ok bool) {
