@@ -102,8 +102,11 @@ func newNode(srv local, opts Options) (*Node, error) {
 		nats.ConnectHandler(func(c *nats.Conn) { n.connected(c, "connected") }),
 		nats.ReconnectHandler(func(c *nats.Conn) { n.c.reconnects.Add(1); n.connected(c, "reconnected") }),
 		nats.DisconnectErrHandler(func(c *nats.Conn, err error) {
+			if n.closed.Load() {
+				return // Close
+			}
 			n.c.disconnects.Add(1)
-			o.Logger.Warn("cluster: NATS connection lost", "node", o.Name, "err", err)
+			o.Logger.Warn("cluster: NATS connection lost, reconnecting", "node", o.Name, "err", err)
 		}),
 		nats.ErrorHandler(func(c *nats.Conn, s *nats.Subscription, err error) {
 			o.Logger.Warn("cluster: NATS error", "node", o.Name, "err", err)
@@ -177,8 +180,9 @@ func (n *Node) Close() error {
 // Flush waits until the node's interest changes and queued publishes have
 // been handed to nats.go, then for a round trip to the NATS server, so that
 // everything the node did before the call is known to NATS (a later
-// publish on another node reaches subscriptions made here). It returns
-// ctx's error or the connection's.
+// publish on another node reaches subscriptions made here). It waits at
+// most a minute when ctx has no deadline. It returns ctx's error or the
+// connection's.
 func (n *Node) Flush(ctx context.Context) error {
 	n.mu.Lock()
 	target := n.gen
@@ -198,5 +202,22 @@ func (n *Node) Flush(ctx context.Context) error {
 		case <-time.After(time.Millisecond):
 		}
 	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, flushTimeout)
+		defer cancel()
+	}
 	return n.nc.FlushWithContext(ctx)
+}
+
+// flushTimeout bounds Flush's round trip when its context has no deadline.
+const flushTimeout = time.Minute
+
+// Listening reports whether the node holds a NATS subscription for topic,
+// that is whether it has applied its local subscribers' interest. Flush
+// afterwards makes sure the NATS server knows it too.
+func (n *Node) Listening(topic string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.subs[n.topicPrefix+topic] != nil
 }

@@ -41,7 +41,8 @@ type Stats struct {
 	OwnDropped             uint64 // this node's own messages that came back (not delivered twice)
 
 	// Missed counts holes in the per-topic sequences of the other nodes,
-	// seen while this node listened: messages lost on the way whatever the
+	// seen while this node listened, from the first message it received
+	// from each of them on a subscription: messages lost on the way whatever the
 	// cause, including those counted as dropped by their sender once
 	// numbered (reconnect buffer, unreachable). A sender's full send queue
 	// drops before numbering and shows only on the sender.

@@ -154,7 +154,7 @@ func TestClusterPubsubAndChat(t *testing.T) {
 	c1, c3 := dialApp(t, n1, "/chat"), dialApp(t, n3, "/chat")
 	for _, a := range []*app{n1, n3} {
 		deadline := time.Now().Add(clusterWait)
-		for a.srv.Subscribers(chatTopic) != 1 {
+		for !a.cluster.node.Listening(chatTopic) {
 			if time.Now().After(deadline) {
 				t.Fatal("chat subscription missing")
 			}
