@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -230,6 +231,10 @@ func printCluster(w io.Writer, a *app, c clusterFlags) {
 	if cs.embed != nil {
 		where = cs.embed.ClientURL() + " (embedded)"
 	}
+	ws := "ws://"
+	if strings.HasPrefix(cs.url, "https:") {
+		ws = "wss://"
+	}
 	fmt.Fprintf(w, "wsloop node %q in the cluster on NATS %s (pub/sub: %s/pubsub, nodes: %scluster)\n",
-		cs.name, where, "ws://"+a.srv.Addr(), cs.url)
+		cs.name, where, ws+a.srv.Addr(), cs.url)
 }
