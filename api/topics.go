@@ -6,17 +6,6 @@ import (
 	"github.com/wsloop/wsloop/engine"
 )
 
-// Topics follow the uWebSockets pub/sub model: a connection subscribes to
-// named topics, and a publish reaches every subscriber. Each event loop
-// keeps its own index from topic to its subscribers, so a publish takes no
-// global lock, is framed (and compressed, where negotiated) once per loop,
-// and costs in proportion to the topic's subscribers, not to the server's
-// connections. A connection's subscriptions end when it closes.
-//
-// Topic names map to NATS subject tokens: at most Config.MaxTopicLength
-// bytes of letters, digits, '-' and '_', with '.' separating non-empty
-// tokens (no '*', '>' or spaces).
-
 // Subscribe subscribes connection id to topic. Subscribing twice is a
 // no-op. Once it returns, a Publish to topic reaches the connection. It
 // returns ErrTopicInvalid or ErrTopicTooLong for a bad name,

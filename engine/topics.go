@@ -307,7 +307,9 @@ func (e *Engine) Publish(name string, op codec.OpCode, p []byte) error {
 	if len(p) > e.opts.MaxPublishSize {
 		return ErrPayloadTooLarge
 	}
-	e.metrics.Published.Add(1)
+	// Counted once the tasks are posted: a reader that sees the count can
+	// rely on later posts running after them.
+	defer e.metrics.Published.Add(1)
 	v, ok := e.topics.m.Load(name)
 	if !ok {
 		return nil
