@@ -139,20 +139,10 @@ func (s *Server) topicLimit() int {
 	return engine.DefaultMaxTopicLength
 }
 
-// publishLimit returns the effective MaxPublishSize.
-func (s *Server) publishLimit() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cfg.MaxPublishSize > 0 {
-		return s.cfg.MaxPublishSize
-	}
-	return engine.DefaultMaxPublishSize
-}
-
 // checkBridgedBroadcast refuses a nil-filter Broadcast that the bridge
 // could not carry.
-func (s *Server) checkBridgedBroadcast(p []byte) error {
-	if s.currentBridge() != nil && len(p) > s.publishLimit() {
+func (s *Server) checkBridgedBroadcast(e *engine.Engine, p []byte) error {
+	if s.currentBridge() != nil && len(p) > e.MaxPublishSize() {
 		return fmt.Errorf("%w: a bridged Broadcast is a publish", ErrPayloadTooLarge)
 	}
 	return nil
