@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gobwas/httphead"
 	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsflate"
 	"github.com/wsloop/wsloop/api"
 )
 
@@ -340,4 +342,92 @@ func TestBridgeCalls(t *testing.T) {
 		t.Errorf("bridge calls:\n got %s\nwant %s", got, want)
 	}
 	h.srv.SetBridge(nil)
+}
+
+// A publish is compressed once for the subscribers that negotiated
+// permessage-deflate and sent plain to the others.
+func TestPublishCompressed(t *testing.T) {
+	t.Parallel()
+	h := start(t, api.Config{Compression: api.Compression{Enabled: true}}, hooks{})
+	zc := h.dial(t, "/", dialOpts{extensions: []httphead.Option{wsflate.Parameters{}.Option()}})
+	plain := h.dial(t, "/", dialOpts{})
+	for _, c := range []*client{zc, plain} {
+		if err := h.srv.Subscribe(h.idOf(t, c), "news"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msg := []byte(strings.Repeat("all the news that fits ", 200))
+	if err := h.srv.Publish("news", api.DataText, msg); err != nil {
+		t.Fatal(err)
+	}
+	f := readFrame(t, zc)
+	if r1, _, _ := ws.RsvBits(f.Header.Rsv); !r1 || len(f.Payload) >= len(msg)/4 {
+		t.Fatalf("deflate subscriber: rsv1 %v, %d bytes for %d", r1, len(f.Payload), len(msg))
+	}
+	f, err := wsflate.DecompressFrame(f)
+	if err != nil || string(f.Payload) != string(msg) {
+		t.Fatalf("inflated %d bytes, %v", len(f.Payload), err)
+	}
+	f = readFrame(t, plain)
+	if r1, _, _ := ws.RsvBits(f.Header.Rsv); r1 || string(f.Payload) != string(msg) {
+		t.Fatalf("plain subscriber: rsv1 %v, %d bytes", r1, len(f.Payload))
+	}
+}
+
+// Subscriptions racing with closes leave no count behind: once every
+// connection is gone the topic has no subscriber and the bridge heard
+// "off" last.
+func TestSubscribeWhileClosing(t *testing.T) {
+	t.Parallel()
+	b := &recBridge{}
+	h := start(t, api.Config{}, hooks{})
+	h.srv.SetBridge(b)
+	const n = 20
+	clients := make([]*client, n)
+	ids := make([]api.ConnID, n)
+	for i := range clients {
+		clients[i] = h.dial(t, "/", dialOpts{})
+		ids[i] = h.idOf(t, clients[i])
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range 500 {
+				id := ids[(g*7+k)%n]
+				_ = h.srv.Subscribe(id, "x")
+				_ = h.srv.Publish("x", api.DataText, []byte("m"))
+				if k%3 == 0 {
+					_ = h.srv.Unsubscribe(id, "x")
+				}
+			}
+		})
+	}
+	for _, c := range clients {
+		_ = c.Close()
+	}
+	wg.Wait()
+	if !eventually(ioWait, func() bool { return h.srv.ConnectionCount() == 0 }) {
+		t.Fatalf("%d connections left", h.srv.ConnectionCount())
+	}
+	if got := h.srv.Subscribers("x"); got != 0 {
+		t.Errorf("%d subscribers after every connection closed", got)
+	}
+	if got := h.srv.Topics(); len(got) != 0 {
+		t.Errorf("Topics() = %q", got)
+	}
+	// Interest calls alternate on, off, on, ... and end with off.
+	want := "on"
+	for call := range strings.SplitSeq(b.log(), "; ") {
+		state, ok := strings.CutPrefix(call, "interest x ")
+		if !ok {
+			continue
+		}
+		if state != want {
+			t.Fatalf("interest %s where %s was due", state, want)
+		}
+		want = map[string]string{"on": "off", "off": "on"}[state]
+	}
+	if want != "on" {
+		t.Errorf("the last interest call was not off")
+	}
 }
