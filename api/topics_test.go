@@ -260,25 +260,6 @@ func TestTopicLimitsAPI(t *testing.T) {
 	}
 }
 
-// The topic limits are settings like the others.
-func TestTopicSettings(t *testing.T) {
-	t.Parallel()
-	srv := api.New(api.Config{}, api.Events{})
-	for _, tc := range []struct{ set, want string }{
-		{"MaxTopicLength=64", "64"},
-		{"MaxSubscriptions=1000", "1000"},
-		{"MaxPublishSize=65536", "65536"},
-	} {
-		got, err := srv.Config(tc.set)
-		if err != nil || got != tc.want {
-			t.Errorf("Config(%q) = %q, %v", tc.set, got, err)
-		}
-	}
-	if _, err := srv.Config("MaxSubscriptions=-1"); !errors.Is(err, api.ErrBadValue) {
-		t.Errorf("negative MaxSubscriptions: %v", err)
-	}
-}
-
 // recBridge records what the server hands to its bridge.
 type recBridge struct {
 	mu    sync.Mutex
