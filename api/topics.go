@@ -10,7 +10,9 @@ import (
 // no-op. Once it returns, a Publish to topic reaches the connection. It
 // returns ErrTopicInvalid or ErrTopicTooLong for a bad name,
 // ErrTooManySubscriptions beyond Config.MaxSubscriptions, ErrNotConnected
-// if the connection is not open. Safe from any goroutine and from handlers.
+// if the connection is not open (it opens after OnWebSocketOpenRequest:
+// subscribe in OnConnected at the earliest). Safe from any goroutine and
+// from handlers.
 func (s *Server) Subscribe(id ConnID, topic string) error {
 	e := s.engine()
 	if e == nil {
