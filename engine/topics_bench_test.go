@@ -29,7 +29,7 @@ func (c *benchConn) OutboundBuffered() int       { return 0 }
 // benchLoop builds an engine with one loop holding total open connections
 // on benchConns, the first subs of them (spread evenly) subscribed to
 // "bench". The caller publishes and runs l.drain, as the loop would.
-func benchLoop(b *testing.B, total, subs int) (*Engine, *loop, []*Conn) {
+func benchLoop(b testing.TB, total, subs int) (*Engine, *loop, []*Conn) {
 	e, err := New(Options{Addr: "127.0.0.1:0", NumLoops: 1}, &testHandler{})
 	if err != nil {
 		b.Fatal(err)
@@ -44,6 +44,9 @@ func benchLoop(b *testing.B, total, subs int) (*Engine, *loop, []*Conn) {
 		e.reg.add(c)
 		l.addConn(c)
 		conns[i] = c
+	}
+	if subs == 0 {
+		return e, l, conns
 	}
 	step := total / subs
 	for i := 0; i < subs; i++ {
