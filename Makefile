@@ -38,6 +38,7 @@ fuzz:
 	$(GO) test ./codec/ -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./codec/ -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./codec/ -run '^$$' -fuzz '^FuzzInflate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzValidTopic$$' -fuzztime $(FUZZTIME)
 
 ## bench: Go micro-benchmarks, then the peer comparison (full, < 20 min)
 bench:

@@ -18,6 +18,30 @@
 // are valid only during the call. Every Server method is safe to call from
 // any goroutine.
 //
+// # Topics
+//
+// Topics follow the uWebSockets pub/sub model: Server.Subscribe puts a
+// connection on a named topic, Server.Publish sends one message to every
+// subscriber. Each event loop keeps its own index from topic to its
+// subscribers, so a publish takes no global lock, is framed (and compressed,
+// for connections without server context takeover) once per loop, reaches
+// each subscriber in the same single write per connection as Broadcast, and
+// costs in proportion to the topic's subscribers, not to the server's
+// connections. A connection's subscriptions end when it closes.
+//
+// Topic names map to NATS subject tokens: at most Config.MaxTopicLength
+// bytes of letters, digits, '-' and '_', with '.' separating non-empty
+// tokens (no '*', '>' or spaces). Config.MaxSubscriptions bounds one
+// connection's topics and Config.MaxPublishSize a payload; each limit has
+// its error (ErrTopicInvalid, ErrTopicTooLong, ErrTooManySubscriptions,
+// ErrPayloadTooLarge).
+//
+// Delivery is at-most-once: a subscriber whose outbound queue is full is
+// skipped (Metrics.TopicDropped) or closed with 1008, following
+// Config.SlowConsumer. With a Bridge (Server.SetBridge; package cluster
+// implements one on NATS) publishes and unfiltered broadcasts also reach the
+// other nodes, which deliver them with PublishLocal and BroadcastLocal.
+//
 // # Mapping from the WebSocketServer component
 //
 // Properties:

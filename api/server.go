@@ -376,7 +376,7 @@ func (s *Server) Broadcast(format DataFormat, p []byte, filter func(Target) bool
 		return ErrServerClosed
 	}
 	if filter == nil {
-		if err := s.checkBridgedBroadcast(p); err != nil {
+		if err := s.checkBridgedBroadcast(e, p); err != nil {
 			return err
 		}
 		e.Broadcast(opOf(format), p, nil)

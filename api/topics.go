@@ -6,22 +6,13 @@ import (
 	"github.com/wsloop/wsloop/engine"
 )
 
-// Topics follow the uWebSockets pub/sub model: a connection subscribes to
-// named topics, and a publish reaches every subscriber. Each event loop
-// keeps its own index from topic to its subscribers, so a publish takes no
-// global lock, is framed (and compressed, where negotiated) once per loop,
-// and costs in proportion to the topic's subscribers, not to the server's
-// connections. A connection's subscriptions end when it closes.
-//
-// Topic names map to NATS subject tokens: at most Config.MaxTopicLength
-// bytes of letters, digits, '-' and '_', with '.' separating non-empty
-// tokens (no '*', '>' or spaces).
-
 // Subscribe subscribes connection id to topic. Subscribing twice is a
 // no-op. Once it returns, a Publish to topic reaches the connection. It
 // returns ErrTopicInvalid or ErrTopicTooLong for a bad name,
 // ErrTooManySubscriptions beyond Config.MaxSubscriptions, ErrNotConnected
-// if the connection is not open. Safe from any goroutine and from handlers.
+// if the connection is not open (it opens after OnWebSocketOpenRequest:
+// subscribe in OnConnected at the earliest). Safe from any goroutine and
+// from handlers.
 func (s *Server) Subscribe(id ConnID, topic string) error {
 	e := s.engine()
 	if e == nil {
@@ -150,20 +141,10 @@ func (s *Server) topicLimit() int {
 	return engine.DefaultMaxTopicLength
 }
 
-// publishLimit returns the effective MaxPublishSize.
-func (s *Server) publishLimit() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cfg.MaxPublishSize > 0 {
-		return s.cfg.MaxPublishSize
-	}
-	return engine.DefaultMaxPublishSize
-}
-
 // checkBridgedBroadcast refuses a nil-filter Broadcast that the bridge
 // could not carry.
-func (s *Server) checkBridgedBroadcast(p []byte) error {
-	if s.currentBridge() != nil && len(p) > s.publishLimit() {
+func (s *Server) checkBridgedBroadcast(e *engine.Engine, p []byte) error {
+	if s.currentBridge() != nil && len(p) > e.MaxPublishSize() {
 		return fmt.Errorf("%w: a bridged Broadcast is a publish", ErrPayloadTooLarge)
 	}
 	return nil

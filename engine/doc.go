@@ -5,7 +5,8 @@
 // codec, optional TLS through package tlsbridge, per-loop timing wheels
 // (handshake deadline, idle timeout, automatic ping, close-reply wait),
 // bounded outbound queues with back-pressure, sends from any goroutine,
-// broadcast, the connection registry and shutdown.
+// broadcast, topics (per-loop subscriber indexes; see topics.go), the
+// connection registry and shutdown.
 //
 // There is no goroutine, timer or buffer per idle connection: buffers are
 // taken from pools only while a message or a write is in flight. The only

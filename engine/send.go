@@ -317,14 +317,23 @@ func (e *Engine) frameOnce(op codec.OpCode, p []byte) (plain *bytebufferpool.Byt
 // broadcast queues a pre-framed message on this loop's open connections.
 // Loop only.
 func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
-	var sent, dropped uint64
-	// Backwards, so that a connection closed by a failed write (swap-removed
-	// from l.conns) neither skips nor repeats anyone.
-	for i := len(l.conns) - 1; i >= 0; i-- {
-		if i >= len(l.conns) {
+	if _, dropped := l.fanOut(&l.conns, plain, comp, n, filter); dropped > 0 {
+		l.eng.metrics.BroadcastDropped.Add(dropped)
+	}
+}
+
+// fanOut queues a pre-framed message of n payload bytes on the open
+// connections of *list for which filter returns true (nil = all), adds the
+// messages sent to the engine's counters once, and returns how many were
+// queued and how many skipped because their queue was full. Loop only.
+func (l *loop) fanOut(list *[]*Conn, plain, comp []byte, n int, filter func(*Conn) bool) (sent, dropped uint64) {
+	// Backwards, so that a connection closed on the way (swap-removed from
+	// the list) neither skips nor repeats anyone.
+	for i := len(*list) - 1; i >= 0; i-- {
+		if i >= len(*list) {
 			continue
 		}
-		c := l.conns[i]
+		c := (*list)[i]
 		if c.state != stateOpen || (filter != nil && !l.callFilter(filter, c)) {
 			continue
 		}
@@ -338,9 +347,7 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 	m := &l.eng.metrics
 	m.MessagesOut.Add(sent)
 	m.BytesOut.Add(sent * uint64(n))
-	if dropped > 0 {
-		m.BroadcastDropped.Add(dropped)
-	}
+	return sent, dropped
 }
 
 // Outcomes of queueFramed.

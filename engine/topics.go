@@ -124,12 +124,9 @@ func (e *Engine) releaseTopic(t *topic, l *loop) {
 // one already). A Publish made after it returns reaches the connection.
 // Safe from any goroutine and from handlers.
 func (e *Engine) Subscribe(id uint64, name string) error {
-	if err := e.ValidTopic(name); err != nil {
+	c, err := e.topicConn(id, name)
+	if err != nil {
 		return err
-	}
-	c := e.reg.get(id)
-	if c == nil {
-		return ErrNotConnected
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -156,12 +153,9 @@ func (e *Engine) Subscribe(id uint64, name string) error {
 // Unsubscribe removes connection id from topic's subscribers (a no-op if it
 // is not one). Safe from any goroutine and from handlers.
 func (e *Engine) Unsubscribe(id uint64, name string) error {
-	if err := e.ValidTopic(name); err != nil {
+	c, err := e.topicConn(id, name)
+	if err != nil {
 		return err
-	}
-	c := e.reg.get(id)
-	if c == nil {
-		return ErrNotConnected
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -183,6 +177,21 @@ func (e *Engine) Unsubscribe(id uint64, name string) error {
 	}
 	return nil
 }
+
+// topicConn checks a topic name and looks up connection id.
+func (e *Engine) topicConn(id uint64, name string) (*Conn, error) {
+	if err := e.ValidTopic(name); err != nil {
+		return nil, err
+	}
+	c := e.reg.get(id)
+	if c == nil {
+		return nil, ErrNotConnected
+	}
+	return c, nil
+}
+
+// MaxPublishSize returns the largest payload Publish accepts.
+func (e *Engine) MaxPublishSize() int { return e.opts.MaxPublishSize }
 
 // addSub lists c among the loop's subscribers of name. Loop only.
 func (l *loop) addSub(c *Conn, name string) {
@@ -307,7 +316,9 @@ func (e *Engine) Publish(name string, op codec.OpCode, p []byte) error {
 	if len(p) > e.opts.MaxPublishSize {
 		return ErrPayloadTooLarge
 	}
-	e.metrics.Published.Add(1)
+	// Counted once the tasks are posted: a reader that sees the count can
+	// rely on later posts running after them.
+	defer e.metrics.Published.Add(1)
 	v, ok := e.topics.m.Load(name)
 	if !ok {
 		return nil
@@ -362,26 +373,10 @@ func (pt *pubTask) deliver(l *loop) {
 	if lt == nil {
 		return
 	}
-	var sent, dropped uint64
-	// Backwards, so that a subscriber closed on the way (swap-removed from
-	// lt.conns) neither skips nor repeats anyone.
-	for i := len(lt.conns) - 1; i >= 0; i-- {
-		if i >= len(lt.conns) {
-			continue
-		}
-		switch l.queueFramed(lt.conns[i], pt.plain.B, pt.comp, pt.n) {
-		case delivered:
-			sent++
-		case skipped:
-			dropped++
-		}
-	}
-	m := &l.eng.metrics
-	m.MessagesOut.Add(sent)
-	m.BytesOut.Add(sent * uint64(pt.n))
-	m.TopicDeliveries.Add(sent)
+	sent, dropped := l.fanOut(&lt.conns, pt.plain.B, pt.comp, pt.n, nil)
+	l.eng.metrics.TopicDeliveries.Add(sent)
 	if dropped > 0 {
-		m.TopicDropped.Add(dropped)
+		l.eng.metrics.TopicDropped.Add(dropped)
 	}
 }
 

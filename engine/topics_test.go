@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"errors"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
@@ -278,4 +279,106 @@ func FuzzValidTopic(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The loop's index stays consistent with a model through random
+// subscribes, unsubscribes and closes: every listed connection knows its
+// place, every subscription is listed once, and empty topics disappear.
+func TestTopicIndexAgainstModel(t *testing.T) {
+	t.Parallel()
+	e, l, conns := benchLoop(t, 40, 0)
+	names := []string{"a", "b", "c", "d", "e"}
+	model := map[*Conn]map[string]bool{}
+	for _, c := range conns {
+		model[c] = map[string]bool{}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for step := range 20000 {
+		c := conns[rng.IntN(len(conns))]
+		name := names[rng.IntN(len(names))]
+		switch r := rng.IntN(10); {
+		case r < 5:
+			err := e.Subscribe(c.id, name)
+			if c.state != stateOpen {
+				if !errors.Is(err, ErrNotConnected) {
+					t.Fatalf("subscribe on a closed connection: %v", err)
+				}
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			model[c][name] = true
+		case r < 9:
+			if err := e.Unsubscribe(c.id, name); err != nil && !errors.Is(err, ErrNotConnected) {
+				t.Fatal(err)
+			}
+			delete(model[c], name)
+		default: // close, as OnClose does, and replace the connection
+			c.mu.Lock()
+			c.state = stateClosed
+			c.mu.Unlock()
+			e.reg.remove(c.id)
+			l.removeConn(c)
+			l.dropTopics(c)
+			delete(model, c)
+			nc := &Conn{id: e.nextID.Add(1), loop: l, gc: &benchConn{}, tSlot: -1, loopIdx: -1, state: stateOpen}
+			e.reg.add(nc)
+			l.addConn(nc)
+			model[nc] = map[string]bool{}
+			for i := range conns {
+				if conns[i] == c {
+					conns[i] = nc
+				}
+			}
+		}
+		if step%7 == 0 {
+			l.drain()
+			checkTopicIndex(t, e, l, model)
+		}
+	}
+	l.drain()
+	checkTopicIndex(t, e, l, model)
+}
+
+func checkTopicIndex(t *testing.T, e *Engine, l *loop, model map[*Conn]map[string]bool) {
+	t.Helper()
+	want := map[string]int{}
+	for _, subs := range model {
+		for name := range subs {
+			want[name]++
+		}
+	}
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
+		if got := e.Subscribers(name); got != want[name] {
+			t.Fatalf("Subscribers(%s) = %d, want %d", name, got, want[name])
+		}
+		lt := l.topics[name]
+		if want[name] == 0 {
+			if lt != nil {
+				t.Fatalf("empty topic %s still listed on the loop", name)
+			}
+			continue
+		}
+		if lt == nil || len(lt.conns) != want[name] {
+			t.Fatalf("topic %s lists %v, want %d", name, lt, want[name])
+		}
+		for i, c := range lt.conns {
+			if !model[c][name] {
+				t.Fatalf("topic %s lists a connection that is not subscribed", name)
+			}
+			found := 0
+			for _, s := range c.x.Load().lsubs {
+				if s.lt == lt {
+					found++
+					if int(s.i) != i {
+						t.Fatalf("topic %s: connection at %d thinks it is at %d", name, i, s.i)
+					}
+				}
+			}
+			if found != 1 {
+				t.Fatalf("topic %s: connection lists it %d times", name, found)
+			}
+		}
+	}
 }
