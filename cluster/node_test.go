@@ -285,3 +285,20 @@ func TestBadPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestSendQueueBound checks that a publish that would take the send queue
+// over its byte bound is dropped and counted, and that smaller ones pass.
+func TestSendQueueBound(t *testing.T) {
+	s := runNATS(t, 0, 0)
+	a, fa := fakeNode(t, natsURL(s), "a", Options{})
+	b, _ := fakeNode(t, natsURL(s), "b", Options{SendQueueBytes: 1024})
+	a.Interest("t", true)
+	flush(t, a)
+	b.Publish("t", api.DataBinary, make([]byte, 2048))
+	b.Publish("t", api.DataText, []byte("fits"))
+	flush(t, b)
+	waitFor(t, "the fitting message", func() bool { return len(fa.deliveries()) == 1 })
+	if st := b.Stats(); st.DroppedSendQueue != 1 || st.Published != 1 {
+		t.Errorf("sender %+v", st)
+	}
+}

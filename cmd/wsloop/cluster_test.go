@@ -11,6 +11,7 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 const clusterWait = 15 * time.Second
@@ -195,4 +196,41 @@ func getCluster(t *testing.T, a *app) clusterView {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestPubsubOverMaxPayload checks that a pub that NATS could not carry
+// gets an err answer naming max_payload, and that the connection and the
+// node go on working.
+func TestPubsubOverMaxPayload(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true, MaxPayload: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(clusterWait) {
+		t.Fatal("NATS did not start")
+	}
+	defer ns.Shutdown()
+	cfg, err := (&serveFlags{addr: "127.0.0.1:0", maxMessage: 1 << 20, maxOutbound: 1 << 20, handshakeTO: 5 * time.Second}).config(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := startApp(cfg, clusterFlags{natsURL: ns.ClientURL(), node: "n", prefix: "wsloop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = a.srv.Shutdown(context.Background()); a.cluster.close() }()
+	c := dialApp(t, a, "/pubsub")
+	c.send("sub t")
+	c.expect("ok sub t")
+	flushNode(t, a)
+	c.send("pub t " + strings.Repeat("x", 2000))
+	if got := c.next(); !strings.HasPrefix(got, "err ") || !strings.Contains(got, "max_payload") {
+		t.Fatalf("oversize pub: %q", got)
+	}
+	c.send("pub t small")
+	c.expect("msg t small")
+	if st := a.cluster.node.Stats(); !st.Connected || st.Disconnects != 0 {
+		t.Errorf("node after the oversize pub: %+v", st)
+	}
 }
