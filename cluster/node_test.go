@@ -119,6 +119,8 @@ func TestOwnAndForeignEnvelopes(t *testing.T) {
 	subj := a.Subject("t")
 	_ = raw.Publish(subj, appendEnvelope(nil, 0, 1, a.ID(), 1, 1, []byte("mine")))
 	_ = raw.Publish(subj, []byte{9, 9})
+	_ = raw.Publish(subj, appendEnvelope(nil, flagBroadcast, 1, "other", 1, 1, []byte("flag on a topic")))
+	_ = raw.Publish(a.bcast, appendEnvelope(nil, 0, 1, "other", 1, 1, []byte("no flag on broadcast")))
 	_ = raw.Publish(subj, appendEnvelope(nil, 0, 1, "other", 1, 1, []byte("hello")))
 	_ = raw.Flush()
 	waitFor(t, "the foreign message", func() bool { return len(fa.deliveries()) == 1 })
@@ -126,7 +128,7 @@ func TestOwnAndForeignEnvelopes(t *testing.T) {
 		t.Errorf("delivered %+v", d)
 	}
 	st := a.Stats()
-	if st.OwnDropped != 1 || st.BadEnvelope != 1 || st.Received != 1 {
+	if st.OwnDropped != 1 || st.BadEnvelope != 3 || st.Received != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }

@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"strings"
+
 	"github.com/nats-io/nats.go"
 	"github.com/wsloop/wsloop/api"
 )
@@ -43,6 +45,10 @@ func (n *Node) receiveLoop() {
 			n.c.badEnvelope.Add(1)
 			continue
 		}
+		if (m.Subject == n.bcast) != (e.flags&flagBroadcast != 0) {
+			n.c.badEnvelope.Add(1) // the flag and the subject disagree
+			continue
+		}
 		if string(e.origin) == n.id {
 			n.c.ownDropped.Add(1)
 			continue
@@ -72,7 +78,7 @@ func (n *Node) receiveLoop() {
 		if e.flags&flagBroadcast != 0 {
 			err = n.srv.BroadcastLocal(api.DataFormat(e.format), e.payload)
 		} else {
-			err = n.srv.PublishLocal(m.Subject[len(n.topicPrefix):], api.DataFormat(e.format), e.payload)
+			err = n.srv.PublishLocal(strings.TrimPrefix(m.Subject, n.topicPrefix), api.DataFormat(e.format), e.payload)
 		}
 		if err != nil {
 			n.c.droppedLocal.Add(1)

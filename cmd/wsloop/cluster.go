@@ -39,6 +39,9 @@ func (c *clusterFlags) enabled() bool { return c.natsURL != "" || c.natsEmbed !=
 // statsInterval is how often a node shares its figures with the others.
 const statsInterval = time.Second
 
+// maxPeers bounds the nodes /cluster lists (and the memory they take).
+const maxPeers = 64
+
 // nodeStats is what a node shares about itself, and what /cluster lists.
 type nodeStats struct {
 	Name        string         `json:"name"`
@@ -116,7 +119,9 @@ func (cs *clusterState) peerStats(m *nats.Msg) {
 	}
 	s.At = time.Now() // by this node's clock
 	cs.mu.Lock()
-	cs.peers[s.Name] = s
+	if _, known := cs.peers[s.Name]; known || len(cs.peers) < maxPeers {
+		cs.peers[s.Name] = s
+	}
 	cs.mu.Unlock()
 }
 
