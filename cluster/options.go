@@ -35,7 +35,8 @@ type Options struct {
 	ReconnectBuffer int
 	// ReceiveQueue bounds the messages received from NATS and not yet
 	// handed to the server (8192 when 0). Messages beyond it are dropped by
-	// nats.go as a slow consumer and counted in Stats.DroppedSlow.
+	// nats.go as a slow consumer and counted in Stats.DroppedSlow. The
+	// queue holds at most ReceiveQueue times the largest message in memory.
 	ReceiveQueue int
 	// ReconnectWait is the pause between reconnection attempts (250 ms
 	// when 0). The node retries forever, also when NATS is down at Join.

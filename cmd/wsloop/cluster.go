@@ -93,9 +93,6 @@ func joinCluster(srv *api.Server, c *clusterFlags, logger *slog.Logger) (*cluste
 			url = s.ClientURL()
 		}
 	}
-	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
 	n, err := cluster.Join(srv, cluster.Options{URL: url, Name: c.node, Prefix: c.prefix, Logger: logger})
 	if err != nil {
 		cs.close()
@@ -224,6 +221,14 @@ func (cs *clusterState) close() {
 	if cs.embed != nil {
 		cs.embed.Shutdown()
 	}
+}
+
+// clusterLogger is the server's logger, or a silent one with -log 0.
+func clusterLogger(cfg api.Config) *slog.Logger {
+	if cfg.LogLevel == 0 || cfg.Logger == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return cfg.Logger
 }
 
 // printCluster tells where the node's cluster is, if it joined one.

@@ -186,7 +186,7 @@ func startApp(cfg api.Config, cf ...clusterFlags) (*app, error) {
 	if len(cf) > 0 {
 		c = cf[0]
 	}
-	cs, err := joinCluster(a.srv, &c, cfg.Logger)
+	cs, err := joinCluster(a.srv, &c, clusterLogger(cfg))
 	if err != nil {
 		return nil, err
 	}
