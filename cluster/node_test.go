@@ -304,3 +304,25 @@ func TestSendQueueBound(t *testing.T) {
 		t.Errorf("sender %+v", st)
 	}
 }
+
+// TestInterestFollowsTheLastChange flips a topic's interest quickly: the
+// NATS subscription ends in the last state asked for, whatever the batching.
+func TestInterestFollowsTheLastChange(t *testing.T) {
+	s := runNATS(t, 0, 0)
+	a, _ := fakeNode(t, natsURL(s), "a", Options{})
+	for i := range 101 {
+		a.Interest("flip", i%2 == 0)
+	}
+	flush(t, a)
+	if !a.Listening("flip") || a.Stats().Topics != 1 {
+		t.Fatalf("after on last: listening %v, %d topics", a.Listening("flip"), a.Stats().Topics)
+	}
+	for i := range 100 {
+		a.Interest("flip", i%2 == 1)
+	}
+	a.Interest("flip", false)
+	flush(t, a)
+	if a.Listening("flip") || a.Stats().Topics != 0 {
+		t.Fatalf("after off last: listening %v, %d topics", a.Listening("flip"), a.Stats().Topics)
+	}
+}
