@@ -97,7 +97,15 @@ type Config struct {
 	MaxFrameSize int
 	// MaxHeaderBytes bounds the upgrade request head (431 beyond; 0 = 8 KiB).
 	MaxHeaderBytes int
-	// Origins lists allowed Origin header values ("*" or empty = any); others get 403.
+	// Origins lists the cross-origin upgrades to allow. By default (empty)
+	// an upgrade whose Origin header names another host than its Host
+	// header gets 403 and an OnError event (cross-site WebSocket hijacking
+	// guard); requests without Origin (non-browser clients) and same-origin
+	// requests are always allowed. Entries are path.Match patterns on the
+	// Origin's host[:port] ("*.example.com", "localhost:*"), or on the whole
+	// Origin when they contain "://" ("https://app.example.com"); "*"
+	// turns the check off. OnWebSocketOpenRequest sees a refused request
+	// with StatusCode 403 and may still accept it.
 	Origins []string
 	// Subprotocols lists the server's subprotocols in preference order; the
 	// first one the client offers is chosen.

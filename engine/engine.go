@@ -55,6 +55,9 @@ type Engine struct {
 // fields take safe defaults.
 func New(opts Options, h Handler) (*Engine, error) {
 	opts.normalize()
+	if err := checkOriginPatterns(opts.Origins); err != nil {
+		return nil, err
+	}
 	e := &Engine{opts: opts, h: h, reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
 	e.inflaters.max = opts.InflateWorkers
 	e.inflateBudget = max(0, opts.InflateInline)

@@ -59,8 +59,12 @@ type Options struct {
 	MaxMessageSize   int64         // incoming message limit (1009); 0 = default; <0 = unlimited
 	MaxFrameSize     int           // outgoing fragmentation size; 0 = no fragmentation
 	BufferMessage    bool          // deliver whole messages instead of fragments
-	Origins          []string      // allowed Origin values ("*" or empty = any)
-	Subprotocols     []string      // server-preferred subprotocols, chosen when offered
+	// Origins lists the cross-origin upgrades allowed besides same-origin
+	// ones and requests without Origin: path.Match patterns on the
+	// Origin's host ("*.example.com", "localhost:*") or, with a scheme, on
+	// the whole Origin; "*" allows all. Empty = same origin only (403).
+	Origins      []string
+	Subprotocols []string // server-preferred subprotocols, chosen when offered
 
 	MaxOutbound    int                // per-connection outbound queue limit in bytes; 0 = default
 	SlowConsumer   SlowConsumerPolicy // what to do beyond MaxOutbound

@@ -50,7 +50,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.DurationVar(&f.handshakeTO, "handshake-timeout", 10*time.Second, "deadline for the TCP+TLS+HTTP handshake")
 	fs.IntVar(&f.loops, "loops", 0, "event loops (0 = GOMAXPROCS)")
 	fs.IntVar(&f.logLevel, "log", 1, "log level: 0 none, 1 info, 2 verbose, 3 debug")
-	fs.StringVar(&f.origins, "origins", "", "comma-separated allowed Origin values (empty = any)")
+	fs.StringVar(&f.origins, "origins", "", "comma-separated cross-origin patterns to allow, e.g. '*.example.com,localhost:*' or 'https://app.example.com'; '*' = any (default: same origin only, others get 403)")
 	fs.StringVar(&f.allowed, "allowed-clients", "", "comma-separated IPs/CIDRs allowed to connect (empty = any)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file: serve wss://")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for -tls-cert")
