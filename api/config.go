@@ -86,6 +86,17 @@ type Config struct {
 	AllowedClients string
 	// MaxConnections refuses connections beyond this many with HTTP 503 (0 = no limit).
 	MaxConnections int
+	// MaxConnectionsPerIP refuses a source address's connections beyond
+	// this many open ones with HTTP 503, before any byte is read (0 = no
+	// limit; off by default because clients behind one NAT, and load
+	// generators on loopback, share an address).
+	MaxConnectionsPerIP int
+	// HandshakeRatePerIP bounds the new connections per second from one
+	// source address, as a token bucket holding HandshakeBurstPerIP
+	// (0 = the rate); beyond it they get HTTP 429 before any byte is read
+	// (0 = no limit, the default).
+	HandshakeRatePerIP  int
+	HandshakeBurstPerIP int
 
 	// BufferMessage delivers each message whole in one OnDataIn (bounded by
 	// MaxMessageSize) instead of piece by piece as frames arrive.

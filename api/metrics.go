@@ -6,7 +6,8 @@ import "github.com/wsloop/wsloop/engine"
 type Metrics struct {
 	Connections      int    // open now
 	Accepted         uint64 // TCP connections accepted
-	Refused          uint64 // refused by AllowedClients, MaxConnections, OnConnectionRequest or StopListening
+	Refused          uint64 // refused by AllowedClients, MaxConnections, the per-IP limits, OnConnectionRequest or StopListening
+	RefusedPerIP     uint64 // refused by MaxConnectionsPerIP (503) or HandshakeRatePerIP (429)
 	Upgraded         uint64 // WebSocket handshakes completed
 	HandshakeErrors  uint64 // upgrade requests refused or timed out
 	HTTPRequests     uint64 // plain HTTP requests served by HTTPHandler
@@ -28,6 +29,7 @@ func metricsOf(e *engine.Engine) Metrics {
 		Connections:      e.ConnectionCount(),
 		Accepted:         m.Accepted.Load(),
 		Refused:          m.Refused.Load(),
+		RefusedPerIP:     m.RefusedPerIP.Load(),
 		Upgraded:         m.Upgraded.Load(),
 		HandshakeErrors:  m.HandshakeErrors.Load(),
 		HTTPRequests:     m.HTTPRequests.Load(),

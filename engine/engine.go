@@ -28,6 +28,7 @@ type Engine struct {
 	nextID  atomic.Uint64
 	count   atomic.Int64 // open TCP connections
 	metrics Metrics
+	perIP   *ipLimits // nil when both per-IP limits are off
 
 	loopsMu sync.Mutex
 	loops   sync.Map // gnet.EventLoop -> *loop
@@ -60,6 +61,7 @@ func New(opts Options, h Handler) (*Engine, error) {
 	}
 	e := &Engine{opts: opts, h: h, reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
 	e.inflaters.max = opts.InflateWorkers
+	e.perIP = newIPLimits(&e.opts, e.started)
 	e.inflateBudget = max(0, opts.InflateInline)
 	if opts.TLS != nil {
 		b, err := tlsbridge.NewBridge(*opts.TLS)

@@ -5,7 +5,8 @@ import "sync/atomic"
 // Metrics are engine-wide counters, safe to read at any time.
 type Metrics struct {
 	Accepted         atomic.Uint64 // TCP connections accepted
-	Refused          atomic.Uint64 // refused by AllowedClients, MaxConnections, ConnectionRequest or StopListening
+	Refused          atomic.Uint64 // refused by AllowedClients, MaxConnections, the per-IP limits, ConnectionRequest or StopListening
+	RefusedPerIP     atomic.Uint64 // refused by MaxConnectionsPerIP (503) or HandshakeRatePerIP (429)
 	Upgraded         atomic.Uint64 // WebSocket handshakes completed
 	HandshakeErrors  atomic.Uint64 // upgrade requests answered with an HTTP error or timed out
 	HTTPRequests     atomic.Uint64 // plain HTTP requests served

@@ -53,6 +53,15 @@ type Options struct {
 
 	AllowedClients []netip.Prefix // empty = everyone
 	MaxConnections int            // 0 = unlimited; beyond it new connections get HTTP 503
+	// MaxConnectionsPerIP bounds the open connections from one source
+	// address; beyond it new ones get HTTP 503 before any byte is read.
+	// 0 = no limit.
+	MaxConnectionsPerIP int
+	// HandshakeRatePerIP bounds new connections per second from one source
+	// address (a token bucket of HandshakeBurstPerIP, 0 = the rate);
+	// beyond it they get HTTP 429 before any byte is read. 0 = no limit.
+	HandshakeRatePerIP  int
+	HandshakeBurstPerIP int
 
 	HandshakeTimeout time.Duration // TCP+TLS+HTTP handshake deadline; 0 = DefaultHandshakeTimeout; <0 = none
 	MaxHeaderBytes   int           // request head limit (431 beyond); 0 = default

@@ -21,6 +21,9 @@ type serveFlags struct {
 	addr        string
 	compress    bool
 	maxConns    int
+	perIPConns  int
+	perIPRate   int
+	perIPBurst  int
 	maxMessage  int64
 	maxOutbound int
 	ping        time.Duration
@@ -43,6 +46,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address host:port (port 0 picks one)")
 	fs.BoolVar(&f.compress, "compress", false, "offer permessage-deflate (RFC 7692)")
 	fs.IntVar(&f.maxConns, "max-conns", 0, "refuse connections beyond this many with 503 (0 = no limit)")
+	fs.IntVar(&f.perIPConns, "max-conns-per-ip", 0, "refuse a source address's connections beyond this many with 503 (0 = no limit)")
+	fs.IntVar(&f.perIPRate, "handshake-rate-per-ip", 0, "new connections per second allowed from one source address, 429 beyond (0 = no limit)")
+	fs.IntVar(&f.perIPBurst, "handshake-burst-per-ip", 0, "burst of new connections allowed from one source address (0 = the rate)")
 	fs.Int64Var(&f.maxMessage, "max-message", 16<<20, "largest incoming message in bytes (1009 beyond)")
 	fs.IntVar(&f.maxOutbound, "max-outbound", 4<<20, "per-connection outbound queue limit in bytes")
 	fs.DurationVar(&f.ping, "ping", 0, "send a ping after this long without input (0 = off)")
@@ -78,6 +84,9 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 		EventLoops:               f.loops,
 		BufferMessage:            true,
 		MaxConnections:           f.maxConns,
+		MaxConnectionsPerIP:      f.perIPConns,
+		HandshakeRatePerIP:       f.perIPRate,
+		HandshakeBurstPerIP:      f.perIPBurst,
 		MaxMessageSize:           f.maxMessage,
 		MaxOutboundQueue:         f.maxOutbound,
 		PingInterval:             f.ping,
