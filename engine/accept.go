@@ -138,8 +138,11 @@ func (c *Conn) releaseBuffers() {
 	if x == nil {
 		return
 	}
+	c.loop.releaseBudget(c, x)
 	putBuf(x.hs)
-	putBuf(x.msg)
+	if x.msg != nil {
+		putMsgBuf(x.msg)
+	}
 	putBuf(x.held)
 	x.hs, x.msg, x.held, x.heldOff, x.parked = nil, nil, nil, 0, nil
 	// While a worker inflates a message the Inflater is the worker's: its

@@ -82,13 +82,15 @@ const (
 	lTLSStall                     // early data waits in gnet's buffer for the TLS handshake to end
 	lInflating                    // a message is being inflated off the loop: input waits
 	lParked                       // an inflated message waits for AcceptData: input waits behind it
+	lBudget                       // waits for the memory budget (budget.go): input waits
 )
 
 // inputStalled reports whether c must not read now: AcceptData is off, a
-// message is being inflated off the loop, or an inflated message waits to
-// be delivered (later input must not overtake it). Loop only.
+// message is being inflated off the loop, an inflated message waits to
+// be delivered (later input must not overtake it), or c waits for the
+// memory budget. Loop only.
 func (c *Conn) inputStalled() bool {
-	return c.lflags&(lInflating|lParked) != 0 || (c.paused.Load() && c.state == stateOpen)
+	return c.lflags&(lInflating|lParked|lBudget) != 0 || (c.paused.Load() && c.state == stateOpen)
 }
 
 // setFlag sets or clears one bit of a flags field.
@@ -109,8 +111,13 @@ type connExtra struct {
 	heldOff  int                        // how much of held was processed
 	parked   *inflateJob                // an inflated message waiting for AcceptData
 	inflater *codec.Inflater
-	discCode uint16
-	discText string
+	// memory budget (budget.go)
+	resv       int64       // bytes reserved for the message being assembled
+	bw         *budgetWait // the queued request while lBudget is set
+	outCounted int32       // outbound bytes counted in the budget
+	granted    bool        // a grant was made for the message being assembled
+	discCode   uint16
+	discText   string
 
 	// under Conn.mu
 	drained    chan struct{}              // closed on drain; made only while a sender waits

@@ -29,6 +29,7 @@ type Engine struct {
 	count   atomic.Int64 // open TCP connections
 	metrics Metrics
 	perIP   *ipLimits // nil when both per-IP limits are off
+	budget  *budget   // nil when MaxBufferedBytes < 0
 
 	loopsMu sync.Mutex
 	loops   sync.Map // gnet.EventLoop -> *loop
@@ -62,6 +63,7 @@ func New(opts Options, h Handler) (*Engine, error) {
 	e := &Engine{opts: opts, h: h, reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
 	e.inflaters.max = opts.InflateWorkers
 	e.perIP = newIPLimits(&e.opts, e.started)
+	e.budget = newBudget(&e.opts)
 	e.inflateBudget = max(0, opts.InflateInline)
 	if opts.TLS != nil {
 		b, err := tlsbridge.NewBridge(*opts.TLS)
@@ -241,6 +243,9 @@ func (e *Engine) tickLoopsForever() {
 		if now := time.Now(); now.Sub(lastTick) >= tick-fastTick/2 {
 			lastTick = now
 			e.eachLoop(func(l *loop) { l.requestTick() })
+			if e.budget != nil {
+				e.budget.expire(now)
+			}
 		} else {
 			e.eachLoop(func(l *loop) { l.requestPoll() })
 		}

@@ -20,6 +20,7 @@ type Metrics struct {
 	IdleTimeouts     atomic.Uint64
 	Panics           atomic.Uint64 // event callbacks that panicked
 	InflatedOffLoop  atomic.Uint64 // compressed messages larger than InflateInline, inflated by a worker
+	BudgetCloses     atomic.Uint64 // connections closed with 1013: over MaxPausedBytes or BufferWait while waiting for the memory budget
 }
 
 // Metrics returns the engine's counters.

@@ -99,6 +99,16 @@ type Options struct {
 	// least 1. More wait in a queue without a goroutine.
 	InflateWorkers int
 
+	// MaxBufferedBytes bounds the bytes the whole server holds for
+	// messages being received (assembled or inflated) and for outbound
+	// queues; a connection that would exceed it waits with its reads
+	// stalled (see budget.go). 0 = a quarter of GOMEMLIMIT when set, else
+	// DefaultMaxBufferedBytes; <0 = no budget.
+	MaxBufferedBytes int64
+	// BufferWait bounds the wait for the memory budget; beyond it the
+	// connection is closed with 1013. 0 = DefaultBufferWait.
+	BufferWait time.Duration
+
 	TLS *tlsbridge.Config // nil = plain TCP
 
 	HTTPHandler http.Handler // answers non-WebSocket requests; nil = 400/426
@@ -136,6 +146,12 @@ func (o *Options) normalize() {
 	}
 	if o.InflateInline == 0 {
 		o.InflateInline = DefaultInflateInline
+	}
+	if o.MaxBufferedBytes == 0 {
+		o.MaxBufferedBytes = defaultBudget()
+	}
+	if o.BufferWait <= 0 {
+		o.BufferWait = DefaultBufferWait
 	}
 	if o.InflateWorkers <= 0 {
 		o.InflateWorkers = max(1, runtime.GOMAXPROCS(0)/2)

@@ -28,7 +28,11 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 		setFlag(&c.lflags, lPingOut, false)
 		if int64(gc.InboundBuffered()+c.heldLen()) > l.stallLimit(c) {
 			l.enter()
-			l.fail(c, codecPolicy("too much input while paused"))
+			if c.lflags&lBudget != 0 {
+				l.closeOverBudget(c)
+			} else {
+				l.fail(c, codecPolicy("too much input while paused"))
+			}
 			l.drain()
 		}
 		return gnet.None
@@ -101,7 +105,7 @@ func (l *loop) stallLimit(c *Conn) int64 {
 // is delivered first, then held TLS plaintext, then decoder events waiting
 // for no more bytes, then gnet's buffer through a wake-up.
 func (l *loop) resumeInput(c *Conn) {
-	if c.state == stateClosed || c.lflags&lInflating != 0 || (c.paused.Load() && c.state == stateOpen) {
+	if c.state == stateClosed || c.lflags&(lInflating|lBudget) != 0 || (c.paused.Load() && c.state == stateOpen) {
 		return
 	}
 	x := c.x.Load()

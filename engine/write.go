@@ -248,6 +248,9 @@ func (l *loop) afterWrite(c *Conn, ob int) {
 		}
 	}
 	c.mu.Unlock()
+	if l.eng.budget != nil {
+		l.countOutbound(c, queued)
+	}
 	if c.lflags&lCloseTCP != 0 && queued == 0 {
 		if c.lflags&lLinger != 0 {
 			l.linger(c)
