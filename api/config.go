@@ -132,6 +132,26 @@ type Config struct {
 	// off; beyond it the connection is closed with 1008 (0 = 1 MiB).
 	MaxPausedBytes int
 
+	// MaxBufferedBytes bounds, for the whole server, the bytes held for
+	// messages being received (assembled with BufferMessage or for
+	// decompression, and while a worker inflates them) and for outbound
+	// queues. 0 = a quarter of GOMEMLIMIT when one is set, else 512 MiB;
+	// negative = no budget. A frame that must be stored reserves its
+	// announced length when its first bytes arrive; a connection whose
+	// frame does not fit waits with its reads stalled (its input is held
+	// up to MaxPausedBytes), and is closed with 1013 (Try Again Later)
+	// beyond MaxPausedBytes or after BufferWaitTimeout. Messages that
+	// arrive whole in one read reserve nothing, and a reserve of 1/16 is
+	// kept for messages under 64 KiB, so small-message traffic goes on
+	// while large senders wait. Outbound queues take room from inbound
+	// reservations but never block a Send (MaxOutboundQueue bounds each).
+	// A fragmented message that holds part of the budget always finishes:
+	// one such connection at a time may go past the limit by one message.
+	MaxBufferedBytes int64
+	// BufferWaitTimeout bounds a connection's wait for the memory budget
+	// before it is closed with 1013 (0 = 10 s).
+	BufferWaitTimeout time.Duration
+
 	// PingInterval sends a ping after this long without input (0 = never).
 	// Without IdleTimeout, a connection silent for two intervals is closed.
 	PingInterval time.Duration

@@ -90,6 +90,7 @@
 // HandshakeBurstPerIP (429), both off by default, Subprotocols, Compression (permessage-deflate, RFC 7692; large
 // messages and bombs are inflated off the event loops, see
 // Compression.InlineInflateSize), PingInterval and IdleTimeout, MaxOutboundQueue with SlowConsumer policy
-// (would-block or close 1008), MaxPausedBytes, HTTPHandler for
+// (would-block or close 1008), MaxPausedBytes, MaxBufferedBytes (a memory
+// budget for the whole server: waits, then 1013) with BufferWaitTimeout, HTTPHandler for
 // non-WebSocket requests, Metrics, EventLoops, ReusePort.
 package api

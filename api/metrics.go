@@ -21,6 +21,9 @@ type Metrics struct {
 	IdleTimeouts     uint64
 	Panics           uint64 // event handlers that panicked
 	InflatedOffLoop  uint64 // compressed messages larger than InlineInflateSize, inflated by a worker
+	BufferedBytes    int64  // bytes the memory budget (MaxBufferedBytes) counts now
+	BufferWaiting    int    // connections waiting for the memory budget now
+	BufferCloses     uint64 // connections closed with 1013: still waiting for the budget after BufferWaitTimeout, or past MaxPausedBytes meanwhile
 }
 
 func metricsOf(e *engine.Engine) Metrics {
@@ -43,5 +46,8 @@ func metricsOf(e *engine.Engine) Metrics {
 		IdleTimeouts:     m.IdleTimeouts.Load(),
 		Panics:           m.Panics.Load(),
 		InflatedOffLoop:  m.InflatedOffLoop.Load(),
+		BufferedBytes:    e.BudgetInUse(),
+		BufferWaiting:    e.BudgetWaiting(),
+		BufferCloses:     m.BudgetCloses.Load(),
 	}
 }

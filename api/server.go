@@ -107,6 +107,8 @@ func (s *Server) engineOptions() (engine.Options, error) {
 		SlowConsumer:        engine.SlowConsumerPolicy(c.SlowConsumer),
 		SendTimeout:         c.DefaultTimeout,
 		MaxPausedBytes:      c.MaxPausedBytes,
+		MaxBufferedBytes:    c.MaxBufferedBytes,
+		BufferWait:          c.BufferWaitTimeout,
 		IdleTimeout:         c.IdleTimeout,
 		PingInterval:        c.PingInterval,
 		CloseWait:           c.CloseTimeout,

@@ -138,6 +138,8 @@ var settings = map[string]setting{
 	"maxoutboundqueue":            intSetting(func(c *Config) *int { return &c.MaxOutboundQueue }, 0, 1<<30),
 	"slowconsumerclose":           boolSetting(func(c *Config) *bool { b := c.SlowConsumer == CloseSlowConsumer; return &b }),
 	"maxpausedbytes":              intSetting(func(c *Config) *int { return &c.MaxPausedBytes }, 0, 1<<30),
+	"maxbufferedbytes":            int64Setting(func(c *Config) *int64 { return &c.MaxBufferedBytes }),
+	"bufferwaittimeout":           durationSetting(func(c *Config) *time.Duration { return &c.BufferWaitTimeout }),
 	"pinginterval":                durationSetting(func(c *Config) *time.Duration { return &c.PingInterval }),
 	"idletimeout":                 durationSetting(func(c *Config) *time.Duration { return &c.IdleTimeout }),
 	"waitforcloseresponse":        boolSetting(func(c *Config) *bool { return &c.WaitForCloseResponse }),

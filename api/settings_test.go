@@ -55,6 +55,8 @@ var settingCases = map[string]struct{ set, want, bad string }{
 	"maxoutboundqueue":            {"65536", "65536", "-1"},
 	"slowconsumerclose":           {"true", "true", "close"},
 	"maxpausedbytes":              {"4096", "4096", "-4096"},
+	"maxbufferedbytes":            {"268435456", "268435456", "x"},
+	"bufferwaittimeout":           {"2s", "2", "x"},
 	"pinginterval":                {"20", "20", "-20"},
 	"idletimeout":                 {"1m", "60", "forever"},
 	"waitforcloseresponse":        {"true", "true", "wait"},

@@ -24,6 +24,8 @@ type serveFlags struct {
 	perIPConns  int
 	perIPRate   int
 	perIPBurst  int
+	maxBuffered int64
+	bufferWait  time.Duration
 	maxMessage  int64
 	maxOutbound int
 	ping        time.Duration
@@ -51,6 +53,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.IntVar(&f.perIPBurst, "handshake-burst-per-ip", 0, "burst of new connections allowed from one source address (0 = the rate)")
 	fs.Int64Var(&f.maxMessage, "max-message", 16<<20, "largest incoming message in bytes (1009 beyond)")
 	fs.IntVar(&f.maxOutbound, "max-outbound", 4<<20, "per-connection outbound queue limit in bytes")
+	fs.Int64Var(&f.maxBuffered, "max-buffered", 0, "memory budget in bytes for the whole server: messages being received and outbound queues (0 = a quarter of GOMEMLIMIT, else 512 MiB; -1 = none)")
+	fs.DurationVar(&f.bufferWait, "buffer-wait", 0, "close with 1013 a connection waiting this long for the memory budget (0 = 10s)")
 	fs.DurationVar(&f.ping, "ping", 0, "send a ping after this long without input (0 = off)")
 	fs.DurationVar(&f.idle, "idle", 0, "close connections idle this long (0 = off)")
 	fs.DurationVar(&f.handshakeTO, "handshake-timeout", 10*time.Second, "deadline for the TCP+TLS+HTTP handshake")
@@ -87,6 +91,8 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 		MaxConnectionsPerIP:      f.perIPConns,
 		HandshakeRatePerIP:       f.perIPRate,
 		HandshakeBurstPerIP:      f.perIPBurst,
+		MaxBufferedBytes:         f.maxBuffered,
+		BufferWaitTimeout:        f.bufferWait,
 		MaxMessageSize:           f.maxMessage,
 		MaxOutboundQueue:         f.maxOutbound,
 		PingInterval:             f.ping,
