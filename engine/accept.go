@@ -140,9 +140,7 @@ func (c *Conn) releaseBuffers() {
 	}
 	c.loop.releaseBudget(c, x)
 	putBuf(x.hs)
-	if x.msg != nil {
-		putMsgBuf(x.msg)
-	}
+	c.loop.eng.putLarge(x.msg)
 	putBuf(x.held)
 	x.hs, x.msg, x.held, x.heldOff, x.parked = nil, nil, nil, 0, nil
 	// While a worker inflates a message the Inflater is the worker's: its

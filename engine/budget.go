@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -89,6 +90,10 @@ type budget struct {
 	used     atomic.Int64
 	waiting  atomic.Int64
 	finisher atomic.Pointer[Conn]
+	// garbage counts the bytes of large buffers dropped since the last
+	// collection the budget asked for (see dropped).
+	garbage    atomic.Int64
+	collecting atomic.Bool
 
 	mu    sync.Mutex
 	queue []*budgetWait
@@ -371,14 +376,32 @@ func (l *loop) releaseBudget(c *Conn, x *connExtra) {
 	}
 }
 
-// putMsgBuf returns a message buffer to the pool, or leaves a large one to
-// the garbage collector.
-func putMsgBuf(b *bytebufferpool.ByteBuffer) {
-	if cap(b.B) > dropBufferAbove {
-		b.B = nil
+// dropped records that a large message buffer of n bytes was left to the
+// garbage collector. With the default GOGC the collector lets garbage grow
+// to the size of the live heap before it runs, so a server holding its
+// whole budget could reach twice the budget in RSS as messages complete
+// and are replaced. Once a quarter of the budget is garbage, one
+// collection runs on its own goroutine (one at a time; byte buffers are
+// not scanned, so it costs little), and the freed memory is reused by the
+// next large messages instead of new memory from the OS.
+func (b *budget) dropped(n int64) {
+	if b.garbage.Add(n) < b.limit/4 || !b.collecting.CompareAndSwap(false, true) {
+		return
 	}
-	b.Reset()
-	bytebufferpool.Put(b)
+	b.garbage.Store(0)
+	go func() {
+		runtime.GC()
+		b.collecting.Store(false)
+	}()
+}
+
+// putLarge returns a message or outbound buffer to the pool (putBuf),
+// telling the budget when it is large enough to be left to the collector.
+func (e *Engine) putLarge(buf *bytebufferpool.ByteBuffer) {
+	if buf != nil && cap(buf.B) > dropBufferAbove && e.budget != nil {
+		e.budget.dropped(int64(cap(buf.B)))
+	}
+	putBuf(buf)
 }
 
 // BudgetInUse returns the bytes the memory budget counts now: reserved for

@@ -76,7 +76,7 @@ func (l *loop) onData(c *Conn, ev *codec.Event) {
 			msg := x.msg
 			x.msg = nil
 			l.deliver(c, op, comp, msg.B)
-			putMsgBuf(msg)
+			e.putLarge(msg)
 			// A worker inflating the message holds a copy of it: the
 			// reservation goes back when it is done.
 			if c.lflags&lInflating == 0 {
