@@ -264,6 +264,17 @@ func (l *loop) reserveFrame(c *Conn, x *connExtra, chunk int) {
 		return
 	}
 	small := want <= budgetSmall
+	// A fragmented message asks again for each frame: it asks for twice
+	// what it holds when it can, so that a message of many small frames
+	// takes a few reservations and buffer copies, not one per frame.
+	if x.granted {
+		if more := max(want, min(2*x.resv, l.eng.opts.MaxMessageSize)); more > want {
+			if ok, _ := b.reserve(c, more-x.resv, true, more <= budgetSmall, false); ok {
+				l.budgetTook(x, more)
+				return
+			}
+		}
+	}
 	if ok, _ := b.reserve(c, want-x.resv, x.granted, small, false); ok {
 		l.budgetTook(x, want)
 		return

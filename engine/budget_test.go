@@ -217,3 +217,28 @@ func TestDefaultBudget(t *testing.T) {
 }
 
 func debugSetMemoryLimit(n int64) int64 { return debug.SetMemoryLimit(n) }
+
+// A message of many small fragments reserves (and copies its buffer) a
+// logarithmic number of times, not once per frame: 4 MiB in 64-byte
+// fragments (RFC 6455 conformance case 9.3.1) must be echoed promptly.
+func TestBudgetManyFragments(t *testing.T) {
+	t.Parallel()
+	o := budgetOpts()
+	o.MaxBufferedBytes = 64 << 20
+	e, _ := startEngine(t, o, true)
+	c, br := rawUpgrade(t, "127.0.0.1:"+itoa(e.Port()), nil)
+	const total, frag = 4 << 20, 64
+	var b []byte
+	for i := 0; i < total; i += frag {
+		op := ws.OpContinuation
+		if i == 0 {
+			op = ws.OpBinary
+		}
+		b = append(b, ws.MustCompileFrame(ws.MaskFrameInPlace(ws.NewFrame(op, i+frag == total, make([]byte, frag))))...)
+	}
+	go func() { _, _ = c.Write(b) }()
+	if got := readEcho(t, c, br); len(got) != total {
+		t.Fatalf("echo of %d bytes, want %d", len(got), total)
+	}
+	waitFor(t, "the budget to empty", func() bool { return e.BudgetInUse() == 0 })
+}

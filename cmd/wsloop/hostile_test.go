@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -36,10 +37,28 @@ func TestHostileAgainstServe(t *testing.T) {
 		Timeout: 5 * time.Second, CloseTimeout: 2 * time.Second, Loops: 2, DialWorkers: 4,
 		Attackers: 4, AttackRounds: 1, AttackTimeout: 4 * time.Second, ServerMaxMessage: maxMessage,
 	}
+	// The budget attack fills the memory budget on purpose, which would
+	// change what the other attacks see (the slow reader's messages would
+	// wait for it): it runs on its own, after them, against the same server.
+	for _, k := range loadtest.AttackKinds {
+		if k != loadtest.AttackBudget {
+			o.Attacks = append(o.Attacks, k)
+		}
+	}
 	res, err := loadtest.Run(context.Background(), o, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ob := o
+	ob.Attacks = []string{loadtest.AttackBudget}
+	resB, err := loadtest.Run(context.Background(), ob, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := resB.Hostile; h == nil || h.Verdict != loadtest.VerdictPass || resB.ErrorsTotal != 0 {
+		t.Errorf("budget run: verdict %+v, %d echo client errors", h, resB.ErrorsTotal)
+	}
+	maps.Copy(res.Attacks, resB.Attacks)
 	want := map[string][]string{ // the outcomes wsloop may produce
 		// Cut off at the 1 s handshake deadline (checked below); a client
 		// whose last bytes are still unread when the server closes gets a
