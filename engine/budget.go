@@ -16,7 +16,10 @@ import (
 // (Options.MaxBufferedBytes): messages being assembled (BufferMessage, or
 // compressed ones), a compressed message while a worker inflates it, and
 // the outbound queues. Per-connection limits alone allow
-// connections × MaxMessageSize.
+// connections × MaxMessageSize. Not counted: what workers inflate (bounded
+// by InflateWorkers × DecompressedLimit), an inflated message waiting for
+// AcceptData (one per connection, like input held while paused), and
+// pooled scratch buffers.
 //
 // How it works:
 //
