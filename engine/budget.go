@@ -134,9 +134,10 @@ func (b *budget) fitsLocked(c *Conn, n int64, holder, small bool) bool {
 	return holder && (b.finisher.CompareAndSwap(nil, c) || b.finisher.Load() == c)
 }
 
-// reserve grants n bytes to c at once (true), or queues the request and
-// returns it (false): c's input must then stall until the loop task
-// budgetGranted or budgetExpired runs. Loop only (c's loop).
+// reserve grants n bytes to c at once (true), or, with queue, queues the
+// request and returns it (false): c's input must then stall until the loop
+// task budgetGranted or budgetExpired runs. Without queue it only tries.
+// Loop only (c's loop).
 func (b *budget) reserve(c *Conn, n int64, holder, small bool, queue bool) (bool, *budgetWait) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -272,7 +273,9 @@ func (l *loop) reserveFrame(c *Conn, x *connExtra, chunk int) {
 	// takes a few reservations and buffer copies, not one per frame.
 	if x.granted {
 		if more := max(want, min(2*x.resv, l.eng.opts.MaxMessageSize)); more > want {
-			if ok, _ := b.reserve(c, more-x.resv, true, more <= budgetSmall, false); ok {
+			// Only from free room: the finisher's overdraft is for what
+			// the message needs, not for headroom.
+			if ok, _ := b.reserve(c, more-x.resv, false, more <= budgetSmall, false); ok {
 				l.budgetTook(x, more)
 				return
 			}
