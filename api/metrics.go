@@ -15,7 +15,7 @@ type Metrics struct {
 	MessagesOut      uint64
 	BytesIn          uint64 // payload bytes
 	BytesOut         uint64 // payload bytes
-	ProtocolErrors   uint64 // connections failed with 1002/1007/1009
+	ProtocolErrors   uint64 // connections failed with 1002/1007/1009, or 1013 (counted in BufferCloses too)
 	SlowConsumers    uint64 // connections closed by the slow-consumer policy
 	BroadcastDropped uint64 // broadcast deliveries skipped because the receiver's queue was full (WouldBlock policy)
 	IdleTimeouts     uint64

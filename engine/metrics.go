@@ -14,7 +14,7 @@ type Metrics struct {
 	MessagesOut      atomic.Uint64
 	BytesIn          atomic.Uint64 // payload bytes
 	BytesOut         atomic.Uint64 // payload bytes
-	ProtocolErrors   atomic.Uint64 // connections failed for a protocol violation (1002/1007/1009)
+	ProtocolErrors   atomic.Uint64 // connections failed with a close code of their own: protocol violations (1002/1007/1009) and BudgetCloses (1013)
 	SlowConsumers    atomic.Uint64 // connections closed by the slow-consumer policy
 	BroadcastDropped atomic.Uint64 // broadcast deliveries skipped: the receiver's queue was full
 	IdleTimeouts     atomic.Uint64
