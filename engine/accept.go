@@ -39,7 +39,7 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	e.metrics.Accepted.Add(1)
 	remote := addrPort(gc.RemoteAddr())
 	if e.shutting.Load() || !e.listening.Load() || !e.allowed(remote) ||
-		!e.h.Accept(remote, addrPort(gc.LocalAddr())) {
+		!e.accept(remote, addrPort(gc.LocalAddr())) {
 		e.metrics.Refused.Add(1)
 		return nil, gnet.Close
 	}

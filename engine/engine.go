@@ -22,7 +22,7 @@ import (
 type Engine struct {
 	gnet.BuiltinEventEngine
 	opts    Options
-	h       Handler
+	user    user
 	reg     *registry
 	bridge  *tlsbridge.Bridge
 	nextID  atomic.Uint64
@@ -55,11 +55,14 @@ type Engine struct {
 // fields take safe defaults.
 func New(opts Options, h Handler) (*Engine, error) {
 	opts.normalize()
-	e := &Engine{opts: opts, h: h, reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
+	e := &Engine{opts: opts, user: newUser(h, opts.HTTPHandler), reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
+	e.opts.HTTPHandler = nil // reachable only through e.user, which recovers
 	e.inflaters.max = opts.InflateWorkers
 	e.inflateBudget = max(0, opts.InflateInline)
 	if opts.TLS != nil {
-		b, err := tlsbridge.NewBridge(*opts.TLS)
+		cfg := *opts.TLS
+		cfg.OnPanic = func(error) { e.countPanic() } // the loop reports it when it fails the connection
+		b, err := tlsbridge.NewBridge(cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -68,7 +71,8 @@ func New(opts Options, h Handler) (*Engine, error) {
 	return e, nil
 }
 
-// Options returns the engine's normalized options.
+// Options returns the engine's normalized options. HTTPHandler is nil in
+// them: the engine keeps it where only its recovering wrapper can call it.
 func (e *Engine) Options() Options { return e.opts }
 
 // Start binds the address, starts the event loops and returns once the

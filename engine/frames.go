@@ -176,7 +176,7 @@ func (l *loop) fail(c *Conn, err error) {
 	}
 	l.eng.metrics.ProtocolErrors.Add(1)
 	l.logf(c, 2, "closing with %d: %v", code, err)
-	l.eng.h.Error(c, err)
+	l.userError(c, err)
 	if c.state == stateOpen {
 		c.setDisc(code, reason)
 		l.sendClose(c, code, reason)

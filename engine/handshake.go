@@ -112,7 +112,7 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 		return false
 	}
 	if len(resp.Subprotocol) > 0 && !offered(req, resp.Subprotocol) {
-		l.eng.h.Error(c, errors.New("wsloop: chosen subprotocol was not offered; none sent"))
+		l.userError(c, errSubprotocolNotOffered)
 		resp.Subprotocol = nil
 	}
 	var ext []byte
@@ -192,7 +192,7 @@ func (l *loop) rejectHandshake(c *Conn, err error) {
 		status, reason = he.Status, he.Reason
 	}
 	l.logf(c, 2, "handshake refused: %d %s", status, reason)
-	l.eng.h.Error(c, err)
+	l.userError(c, err)
 	l.out = codec.AppendErrorResponse(l.out[:0], status, reason, nil)
 	l.writeAndClose(c, l.out)
 }
@@ -228,3 +228,7 @@ func (l *loop) linger(c *Conn) {
 }
 
 var errForbiddenOrigin = &codec.HandshakeError{Status: 403, Reason: "origin not allowed"}
+
+// errSubprotocolNotOffered reports an OpenRequest handler that chose a
+// subprotocol the client did not offer; the 101 is sent without one.
+var errSubprotocolNotOffered = errors.New("wsloop: chosen subprotocol was not offered; none sent")

@@ -17,7 +17,7 @@ func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 	c.mu.Lock()
 	c.state = stateClosing // ignore further input
 	c.mu.Unlock()
-	if e.opts.HTTPHandler == nil {
+	if !e.user.hasHTTP {
 		e.metrics.HandshakeErrors.Add(1)
 		l.out = codec.AppendErrorResponse(l.out[:0], 426, "WebSocket upgrade required", nil)
 		l.writeAndClose(c, l.out)
@@ -30,19 +30,20 @@ func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 	}
 	hr.RemoteAddr = c.gc.RemoteAddr().String()
 	e.metrics.HTTPRequests.Add(1)
+	l.logf(c, 2, "HTTP request: %s %s", hr.Method, hr.RequestURI)
 	go func() {
 		w := &responseRecorder{header: http.Header{}}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					w.status = 500
-					w.body.Reset()
-				}
-			}()
-			e.opts.HTTPHandler.ServeHTTP(w, hr)
-		}()
+		p := e.user.serveHTTP(w, hr)
+		if p != nil {
+			// The handler's partial response is dropped for a plain 500.
+			w = &responseRecorder{header: http.Header{}, status: 500}
+		}
 		resp := w.bytes()
 		c.loop.post(func(l *loop) {
+			if p != nil {
+				l.eng.countPanic()
+				l.userError(c, p)
+			}
 			if c.state != stateClosed {
 				l.writeAndClose(c, resp)
 			}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
+	"github.com/wsloop/wsloop/internal/guard"
 )
 
 // Compression choices for Send.
@@ -297,19 +298,24 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 		}
 		d.Release()
 	}
+	var fg *guard.Guard[func(*Conn) bool]
+	if filter != nil {
+		g := guard.New(filter)
+		fg = &g
+	}
 	var loops int
 	e.eachLoop(func(l *loop) {
 		loops++
-		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), filter) })
+		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), fg) })
 	})
 	// The frame buffer is shared by the loops' tasks; it is garbage
 	// collected after the last one ran rather than returned to the pool.
 	return loops
 }
 
-// broadcast queues a pre-framed message on this loop's open connections.
-// Loop only.
-func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
+// broadcast queues a pre-framed message on this loop's open connections
+// that filter (nil = all) accepts. Loop only.
+func (l *loop) broadcast(plain, comp []byte, n int, filter *guard.Guard[func(*Conn) bool]) {
 	e := l.eng
 	// Backwards, so that a connection closed by a failed write (swap-removed
 	// from l.conns) neither skips nor repeats anyone.
@@ -369,13 +375,4 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 		e.metrics.MessagesOut.Add(1)
 		e.metrics.BytesOut.Add(uint64(n))
 	}
-}
-
-func (l *loop) callFilter(filter func(*Conn) bool, c *Conn) (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			ok = false
-		}
-	}()
-	return filter(c)
 }

@@ -168,7 +168,7 @@ func (t *tlsCompletion) deliver(plain []byte) error {
 func (t *tlsCompletion) report() {
 	t.reported = true
 	l, c := t.l, t.c
-	if n := c.tls.Negotiated(); n != nil && 2 <= l.eng.h.LogLevel() {
+	if n := c.tls.Negotiated(); n != nil && 2 <= l.logLevel() {
 		l.logf(c, 2, "TLS handshake completed: %s, %s, server name %q, ALPN %q, resumed %v",
 			n.VersionName(), n.CipherSuiteName(), n.ServerName, n.ALPN, n.DidResume)
 	}
@@ -198,7 +198,7 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 			l.callTLSHandshake(c, terr)
 		}
 		l.logf(c, 2, "%v", terr)
-		l.eng.h.Error(c, terr)
+		l.userError(c, terr)
 		if errors.Is(err, tlsbridge.ErrNotTLS) && len(in) > 0 && in[0] >= 'A' && in[0] <= 'Z' {
 			c.mu.Lock()
 			c.appendRawCipherLocked(respNotTLS) // plaintext: the peer speaks HTTP
@@ -206,15 +206,6 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 		}
 	}
 	l.closeAfterFlush(c)
-}
-
-func (l *loop) callTLSHandshake(c *Conn, err error) {
-	th, ok := l.eng.h.(TLSHandler)
-	if !ok {
-		return
-	}
-	defer l.recoverPanic(c)
-	th.TLSHandshake(c, err)
 }
 
 // sendCloseNotify writes a close_notify alert before the TCP connection of

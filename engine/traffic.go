@@ -54,7 +54,7 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 // AcceptData was turned off on a plain connection).
 func (l *loop) onInput(c *Conn, buf []byte) (consumed int) {
 	consumed = len(buf) // also the answer after a panic: the connection is failing
-	defer l.recoverPanic(c)
+	defer l.contain(c)
 	c.lastRead = l.now
 	setFlag(&c.lflags, lPingOut, false)
 	if c.lflags&lLinger != 0 {

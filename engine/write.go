@@ -260,3 +260,18 @@ func (l *loop) afterWrite(c *Conn, ob int) {
 		l.callReadyToSend(c)
 	}
 }
+
+// closeFailed ends c after a failure that is not the peer's (a panic): the
+// WebSocket, if open, gets a close frame with code, and TCP closes once the
+// queued output is written. c may be nil. Loop only.
+func (l *loop) closeFailed(c *Conn, code uint16, reason string) {
+	if c == nil || c.state == stateClosed {
+		return
+	}
+	setFlag(&c.lflags, lFailed, true)
+	if c.state == stateOpen {
+		c.setDisc(code, reason)
+		l.sendClose(c, code, reason)
+	}
+	l.closeAfterFlush(c)
+}
