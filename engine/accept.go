@@ -81,7 +81,7 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	gc.SetContext(nil)
 	l := c.loop
 	c.mu.Lock()
-	c.state = stateClosed
+	c.moveLocked(stateClosed)
 	putBuf(c.pending)
 	putBuf(c.cipher)
 	c.pending, c.cipher = nil, nil

@@ -13,14 +13,6 @@ import (
 	"github.com/wsloop/wsloop/tlsbridge"
 )
 
-// Connection states. Transitions happen on the loop under Conn.mu.
-const (
-	stateHandshake uint8 = iota // TCP (and TLS) open, waiting for the upgrade request
-	stateOpen                   // WebSocket open
-	stateClosing                // close frame sent, waiting for the reply or the drain
-	stateClosed                 // gnet closed the connection
-)
-
 // Conn is one connection. Fields marked "loop" are touched only on the
 // connection's event loop; fields under mu are shared with sending
 // goroutines. Conn keeps only what every connection needs on its hot paths
@@ -73,7 +65,7 @@ const (
 const (
 	lPingOut   uint16 = 1 << iota // an automatic ping is unanswered
 	lCongested                    // listed in (loop.lflags&lCongested != 0)
-	lCloseTCP                     // close TCP once the outbound queue drains
+	lShutWrite                    // a lingering close shut the write side down
 	lFailed                       // a protocol error was reported
 	lCloseSent                    // a close frame was queued
 	lCloseRecv                    // the peer's close frame was received

@@ -15,7 +15,7 @@ import (
 func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 	e := l.eng
 	c.mu.Lock()
-	c.state = stateClosing // ignore further input
+	c.moveLocked(stateClosing) // ignore further input
 	c.mu.Unlock()
 	if !e.user.hasHTTP {
 		e.metrics.HandshakeErrors.Add(1)

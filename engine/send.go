@@ -117,7 +117,7 @@ func (c *Conn) waitRoomLocked() error {
 			c.loop.post(func(l *loop) {
 				l.logf(c, 1, "slow consumer: outbound queue over %d bytes", max)
 				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-				setFlag(&c.lflags, lCloseTCP, true)
+				l.drainAndClose(c)
 			})
 			return ErrSlowConsumer
 		}
@@ -347,7 +347,7 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter *guard.Guard[func(*Co
 				c.mu.Unlock()
 				e.metrics.SlowConsumers.Add(1)
 				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-				setFlag(&c.lflags, lCloseTCP, true)
+				l.drainAndClose(c)
 				continue
 			}
 			setFlag(&c.sflags, sWantReady, true)

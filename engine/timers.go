@@ -28,8 +28,8 @@ func (l *loop) onTimer(c *Conn) {
 		l.logf(c, 2, "handshake timeout")
 		l.userError(c, ErrTimeout)
 		l.closeNow(c)
-	case stateClosing:
-		l.closeNow(c) // no close reply or no drain in time
+	case stateClosing, stateDraining:
+		l.closeNow(c) // no close reply, no drain or the linger ended
 	case stateOpen:
 		l.idleCheck(c)
 	}

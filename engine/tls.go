@@ -205,7 +205,7 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 			c.mu.Unlock()
 		}
 	}
-	l.closeAfterFlush(c)
+	l.drainAndClose(c)
 }
 
 // sendCloseNotify writes a close_notify alert before the TCP connection of

@@ -76,7 +76,7 @@ func (l *loop) onPlain(c *Conn, p []byte) int {
 			return total
 		}
 	}
-	if c.state == stateOpen || (c.state == stateClosing && c.lflags&lCloseRecv == 0) {
+	if c.readsFrames() {
 		return total - len(p) + l.onFrames(c, p)
 	}
 	return total

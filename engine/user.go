@@ -47,7 +47,7 @@ func (e *Engine) countPanic() { e.metrics.Panics.Add(1) }
 func (l *loop) failPanic(c *Conn, p *PanicError) {
 	l.eng.countPanic()
 	l.userError(c, p)
-	l.closeFailed(c, codec.CloseInternalError, "internal error")
+	l.abort(c, codec.CloseInternalError, "internal error")
 }
 
 // contain is deferred by loop entry points (tasks, the read path) as the
