@@ -134,7 +134,7 @@ func (c *Conn) releaseBuffers() {
 	x.hs, x.msg, x.held, x.heldOff, x.parked = nil, nil, nil, 0, nil
 	// While a worker inflates a message the Inflater is the worker's: its
 	// result task releases it.
-	if x.inflater != nil && c.lflags&lInflating == 0 {
+	if x.inflater != nil && c.gate&holdInflating == 0 {
 		x.inflater.Release()
 		x.inflater = nil
 	}

@@ -51,6 +51,7 @@ type Conn struct {
 	msgsIn   atomic.Uint32
 	msgsOut  atomic.Uint32
 	since    uint32 // seconds after the engine started when the TCP connection was accepted
+	gate     hold   // loop: why input is held (gate.go), AcceptData aside
 }
 
 // Connection flags, kept in two bytes (one per owner) to keep Conn small.
@@ -71,17 +72,7 @@ const (
 	lCloseRecv                    // the peer's close frame was received
 	lConnected                    // Connected was fired (Disconnected will be)
 	lLinger                       // after the response: shut down writing, drain input briefly, then close
-	lTLSStall                     // early data waits in gnet's buffer for the TLS handshake to end
-	lInflating                    // a message is being inflated off the loop: input waits
-	lParked                       // an inflated message waits for AcceptData: input waits behind it
 )
-
-// inputStalled reports whether c must not read now: AcceptData is off, a
-// message is being inflated off the loop, or an inflated message waits to
-// be delivered (later input must not overtake it). Loop only.
-func (c *Conn) inputStalled() bool {
-	return c.lflags&(lInflating|lParked) != 0 || (c.paused.Load() && c.state == stateOpen)
-}
 
 // setFlag sets or clears one bit of a flags field.
 func setFlag[T uint8 | uint16](f *T, bit T, on bool) {

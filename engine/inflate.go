@@ -27,8 +27,9 @@ import (
 // behind it until AcceptData is on again or the server starts closing.
 // With MaxMessageSize and DecompressedLimit unlimited, so are these bounds. Ordering holds because
 // the connection reads nothing else meanwhile; the Inflater is the
-// worker's alone until then (the loop does not touch it while lInflating
-// is set, even if the connection closes).
+// worker's alone until then (the loop does not touch it while
+// holdInflating holds the connection's input, even if it closes). See
+// gate.go for the other reasons input waits.
 
 // inflateJob is one message inflated off the loop.
 type inflateJob struct {
@@ -143,7 +144,7 @@ func (j *inflateJob) run() {
 func (l *loop) inflateAsync(c *Conn, x *connExtra, op codec.OpCode, payload []byte) {
 	in := bytebufferpool.Get()
 	in.B = append(in.B[:0], payload...)
-	setFlag(&c.lflags, lInflating, true)
+	c.holdInput(holdInflating)
 	l.eng.metrics.InflatedOffLoop.Add(1)
 	l.eng.inflaters.submit(&inflateJob{c: c, f: x.inflater, op: op, in: in, limit: l.eng.opts.DecompressedLimit})
 }
@@ -153,7 +154,7 @@ func (l *loop) inflateAsync(c *Conn, x *connExtra, op codec.OpCode, payload []by
 // meanwhile the message waits for it (resumeInput delivers it first).
 func (j *inflateJob) done(l *loop) {
 	c := j.c
-	setFlag(&c.lflags, lInflating, false)
+	c.gate &^= holdInflating
 	if c.state == stateClosed {
 		// OnClose left the Inflater to the worker; nothing else is held.
 		j.f.Release()
@@ -165,7 +166,7 @@ func (j *inflateJob) done(l *loop) {
 	}
 	if c.inputStalled() {
 		c.ext().parked = j
-		setFlag(&c.lflags, lParked, true)
+		c.holdInput(holdParked)
 		return
 	}
 	j.deliver(l)

@@ -122,7 +122,7 @@ func (l *loop) startClose(c *Conn, code uint16, reason string) {
 	} else {
 		l.drainAndClose(c)
 	}
-	if c.lflags&lParked != 0 || c.heldLen() > 0 {
+	if c.holds()&(holdParked|holdPlaintext) != 0 {
 		// AcceptData no longer holds input back once closing: deliver
 		// what waited for it, then read the peer's close reply.
 		l.post(func(l *loop) { l.resumeInput(c) })

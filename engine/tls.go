@@ -103,10 +103,9 @@ func (t tlsTransport) Wake() error {
 			return
 		}
 		l.onInput(c, nil)
-		if c.lflags&lTLSStall != 0 && c.tls.HandshakeDone() && c.state != stateClosed {
+		if c.gate&holdTLSEarly != 0 && c.tls.HandshakeDone() && c.state != stateClosed {
 			// Early data left in gnet's buffer: have OnTraffic take it now.
-			setFlag(&c.lflags, lTLSStall, false)
-			_ = c.gc.Wake(nil)
+			l.releaseInput(c, holdTLSEarly)
 		}
 	})
 	return nil
@@ -137,7 +136,7 @@ func (l *loop) onCiphertext(c *Conn, buf []byte) (consumed int) {
 			return len(buf)
 		}
 		buf = buf[:room]
-		setFlag(&c.lflags, lTLSStall, true)
+		c.holdInput(holdTLSEarly)
 	}
 	// Handshake phase: this Feed may complete it, and then deliver the
 	// plaintext that arrived meanwhile; TLSHandshake must run first.
