@@ -16,7 +16,7 @@ import (
 // Conn is one connection. Fields marked "loop" are touched only on the
 // connection's event loop; fields under mu are shared with sending
 // goroutines. Conn keeps only what every connection needs on its hot paths
-// (224 bytes); everything a connection may never use (a split handshake,
+// (208 bytes, enforced by TestConnSize); everything a connection may never use (a split handshake,
 // message assembly, compression, streaming, user data, close reason) lives
 // in connExtra, allocated on first use. An idle connection holds no buffer.
 type Conn struct {

@@ -1,19 +1,17 @@
 package engine
 
 import (
-	"errors"
-
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
 )
 
-// errPolicy values are built once so failing a connection never allocates.
+// Errors that fail a connection are built once, so that failing one never
+// allocates on the loop.
 var (
 	errPausedOverflow = &codec.ProtocolError{Code: codec.ClosePolicyViolation, Reason: "too much input while paused"}
-	errInvalidUTF8    = &codec.ProtocolError{Code: codec.CloseInvalidPayload, Reason: "invalid UTF-8 in text message"}
+	errInvalidUTF8    = codec.ErrInvalidUTF8
+	errNoDeflate      = &codec.ProtocolError{Code: codec.CloseProtocolError, Reason: "compressed message without permessage-deflate"}
 )
-
-func codecPolicy(string) *codec.ProtocolError { return errPausedOverflow }
 
 // onFrames decodes every complete frame in p (and keeps partial state in the
 // decoder), dispatching data and control frames. It returns how many bytes
@@ -93,7 +91,7 @@ func (l *loop) deliver(c *Conn, op codec.OpCode, comp bool, payload []byte) {
 	if comp {
 		x := c.x.Load()
 		if x == nil || x.inflater == nil {
-			l.fail(c, errors.New("compressed message without permessage-deflate"))
+			l.fail(c, errNoDeflate)
 			return
 		}
 		e := l.eng

@@ -35,13 +35,14 @@ func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 		w := &responseRecorder{header: http.Header{}}
 		p := e.user.serveHTTP(w, hr)
 		if p != nil {
-			// The handler's partial response is dropped for a plain 500.
+			// Counted now (the loop may be gone by the time the task
+			// runs); the handler's partial response is dropped for a 500.
+			e.countPanic()
 			w = &responseRecorder{header: http.Header{}, status: 500}
 		}
 		resp := w.bytes()
 		c.loop.post(func(l *loop) {
 			if p != nil {
-				l.eng.countPanic()
 				l.userError(c, p)
 			}
 			if c.state != stateClosed {
@@ -50,6 +51,12 @@ func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 		})
 	}()
 }
+
+// maxResponseBody bounds the body an HTTPHandler may write: the response
+// is buffered whole before it is written to the connection.
+const maxResponseBody = 16 << 20
+
+var errResponseTooLarge = fmt.Errorf("wsloop: HTTP response body over %d MiB", maxResponseBody>>20)
 
 // responseRecorder is the http.ResponseWriter given to HTTPHandler.
 type responseRecorder struct {
@@ -64,8 +71,8 @@ func (w *responseRecorder) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = 200
 	}
-	if w.body.Len()+len(p) > 16<<20 {
-		return 0, fmt.Errorf("wsloop: HTTP response body over 16 MiB")
+	if w.body.Len()+len(p) > maxResponseBody {
+		return 0, errResponseTooLarge
 	}
 	return w.body.Write(p)
 }

@@ -107,8 +107,8 @@ func (c *Conn) waitRoomLocked() error {
 		}
 		if c.eng().opts.SlowConsumer == PolicyClose {
 			// Post the close (and count it) once: until the loop runs it the
-			// state is still open, and every refused Send used to post
-			// another close and count another slow consumer.
+			// state is still open, and later refused Sends must neither post
+			// another close nor count another slow consumer.
 			if c.sflags&sSlowClosed != 0 {
 				return ErrSlowConsumer
 			}

@@ -27,15 +27,15 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 		setFlag(&c.lflags, lPingOut, false)
 		if int64(gc.InboundBuffered()+c.heldLen()) > l.stallLimit(c) {
 			l.enter()
-			l.fail(c, codecPolicy("too much input while paused"))
+			l.fail(c, errPausedOverflow)
 			l.drain()
 		}
 		return gnet.None
 	}
 	// Peek and Discard what was used rather than Next: when a handler
 	// turns AcceptData off in the middle of a read, the frames after that
-	// point stay in gnet's buffer and are delivered after resume (with
-	// Next they were delivered at once, pause or not).
+	// point stay in gnet's buffer and are delivered after resume (Next
+	// would consume them, pause or not).
 	buf, _ := gc.Peek(-1)
 	if len(buf) == 0 && c.tls == nil {
 		return gnet.None

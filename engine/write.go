@@ -101,9 +101,9 @@ func (l *loop) flush(c *Conn) {
 	buf, cipher := c.pending, c.cipher
 	c.pending, c.cipher = nil, nil
 	// The bytes taken here are on their way into gnet's buffer: count them
-	// there until afterWrite reads the real figure. Before, a sender that
-	// checked the limit in between saw an empty-looking queue and could
-	// overshoot MaxOutbound (SendFile queued up to ~1.6x the limit).
+	// there until afterWrite reads the real figure, so that a sender that
+	// checks the limit in between sees them and cannot overshoot
+	// MaxOutbound.
 	if buf != nil {
 		c.outBuffered = clamp32(int(c.outBuffered) + len(buf.B))
 	}
