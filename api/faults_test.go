@@ -4,17 +4,23 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gobwas/httphead"
 	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsflate"
 	"github.com/gobwas/ws/wsutil"
 	"github.com/wsloop/wsloop/api"
+	"github.com/wsloop/wsloop/codec"
 	"github.com/wsloop/wsloop/engine"
 )
 
@@ -33,7 +39,7 @@ const faultMaxMessage = 4 << 10 // MaxMessageSize of the fault servers
 type faultPath struct {
 	name string
 	tls  bool // runs against the TLS server
-	run  func(t *testing.T, fs *faultServer)
+	run  func(t reporter, fs *faultServer)
 }
 
 // faultServer is a server whose handlers all work (echo) except one, which
@@ -49,6 +55,8 @@ type faultServer struct {
 	readies  atomic.Int64
 	// filterFault: the Broadcast filter is the faulty handler.
 	filterFault bool
+	fault       string // the faulty handler's name
+	fx          *faultFixtures
 }
 
 // boom panics if the fault is armed.
@@ -72,11 +80,11 @@ type fault struct {
 
 var (
 	plainPaths = []string{"echo", "slowloris", "bad frame", "invalid UTF-8", "oversized", "mid-frame disconnect",
-		"garbage", "http", "full queue", "broadcast"}
+		"garbage", "http", "full queue", "broadcast", "inflate worker"}
 	tlsPaths = []string{"tls echo", "tls slowloris", "tls plain http"}
 	// wsPaths open a WebSocket (OpenRequest, Connected, Disconnected fire).
 	wsPaths = []string{"echo", "bad frame", "invalid UTF-8", "oversized", "mid-frame disconnect", "full queue",
-		"broadcast", "tls echo"}
+		"broadcast", "inflate worker", "tls echo"}
 )
 
 var faults = []fault{
@@ -93,7 +101,7 @@ var faults = []fault{
 			connected := ev.OnConnected
 			ev.OnConnected = func(e *api.ConnectedEvent) { connected(e); fs.boom() }
 		}},
-	{name: "OnDataIn", disarmForCheck: true, fires: []string{"echo", "tls echo"},
+	{name: "OnDataIn", disarmForCheck: true, fires: []string{"echo", "inflate worker", "tls echo"},
 		install: func(fs *faultServer, ev *api.Events, _ *api.Config) {
 			data := ev.OnDataIn
 			ev.OnDataIn = func(e *api.DataInEvent) { fs.boom(); data(e) }
@@ -150,72 +158,134 @@ func (fs *faultServer) filter(api.Target) bool {
 	return true
 }
 
+// reporter is what the fault helpers need of a test: *testing.T, or a
+// faultRun on its own goroutine.
+type reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
+// faultRun collects the failures of one fault's run, made on goroutines
+// of its own so that every fault (and its plain and TLS halves) runs at
+// once whatever -parallel is: most of the time is spent waiting for
+// deadlines.
+type faultRun struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *faultRun) Helper() {}
+
+func (r *faultRun) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+	r.mu.Unlock()
+}
+
+// Fatalf records the failure and ends the calling goroutine (one of the
+// run's own).
+func (r *faultRun) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+// faultFixtures are made once, on the test's goroutine.
+type faultFixtures struct {
+	ca             *tlsCA
+	cert, client   tls.Certificate
+	hello          []byte // a TLS ClientHello record
+	compressed     []byte // a compressed client frame inflating within MaxMessageSize
+	compressedSize int
+}
+
 func TestFaultInjection(t *testing.T) {
 	// Not parallel: the goroutine check at the end needs the other tests of
 	// the package to be quiet (parallel tests start after this one).
 	baseline := runtime.NumGoroutine()
-	t.Run("faults", func(t *testing.T) {
-		for _, f := range faults {
-			t.Run(f.name, func(t *testing.T) {
-				t.Parallel()
-				runFault(t, f)
-			})
+	a, _ := testCAs(t)
+	fx := &faultFixtures{ca: a, cert: a.leaf(t, "server.example", true), client: a.leaf(t, "fault client", false),
+		hello: clientHello(t), compressedSize: faultMaxMessage - 512}
+	d := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ServerMaxWindowBits: 15}, 6)
+	fx.compressed = compressedFrame(t, d, ws.OpBinary, make([]byte, fx.compressedSize))
+	d.Release()
+	runs := make([]faultRun, len(faults))
+	var wg sync.WaitGroup
+	for i, f := range faults {
+		for _, secure := range []bool{false, true} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				runFault(&runs[i], f, secure, fx)
+			}()
 		}
-	})
+	}
+	wg.Wait()
+	for i, f := range faults {
+		t.Run(f.name, func(t *testing.T) {
+			for _, e := range runs[i].errs {
+				t.Error(e)
+			}
+		})
+	}
 	if !eventually(10*time.Second, func() bool { return runtime.NumGoroutine() <= baseline }) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines left, %d before:\n%s", runtime.NumGoroutine(), baseline, buf[:runtime.Stack(buf, true)])
 	}
 }
 
-// runFault drives every path against a plain and a TLS server whose
-// handler f panics, then shuts each down with a client connected.
-func runFault(t *testing.T, f fault) {
+// runFault drives every path of one kind (plain or TLS) against a server
+// whose handler f panics, then shuts it down with a client connected, and
+// checks that a new server in the same process serves.
+func runFault(t reporter, f fault, secure bool, fx *faultFixtures) {
 	must := map[string]bool{}
 	for _, p := range f.fires {
 		must[p] = true
 	}
-	seen := map[string]bool{}
-	for _, secure := range []bool{false, true} {
-		fs := startFaultServer(t, f, secure)
-		mustFire := false
-		for _, p := range faultPaths {
-			if p.tls != secure {
-				continue
-			}
-			mustFire = mustFire || must[p.name]
-			before := fs.fired.Load()
-			fs.armed.Store(true)
-			p.run(t, fs)
-			if must[p.name] && !eventually(ioWait, func() bool { return fs.fired.Load() > before }) {
-				t.Errorf("path %q did not fire %s", p.name, f.name)
-			}
-			seen[p.name] = true
-			fs.afterPath(t, f, p.name)
+	fs := startFaultServer(t, f, secure, fx)
+	defer fs.stop()
+	mustFire := false
+	for _, p := range faultPaths {
+		if p.tls != secure {
+			continue
 		}
-		// Shutdown with a client connected: Disconnected and Log fire on
-		// the shutdown path.
+		mustFire = mustFire || must[p.name]
+		delete(must, p.name)
 		before := fs.fired.Load()
 		fs.armed.Store(true)
-		fs.shutdownPath(t)
-		if (f.name == "OnDisconnected" || f.name == "OnLog") && fs.fired.Load() == before {
-			t.Errorf("shutdown did not fire %s", f.name)
+		p.run(t, fs)
+		if f.fires != nil && slices.Contains(f.fires, p.name) &&
+			!eventually(ioWait, func() bool { return fs.fired.Load() > before }) {
+			t.Errorf("tls=%v: path %q did not fire %s", secure, p.name, f.name)
 		}
-		fs.checkCounts(t, f, mustFire)
+		fs.afterPath(t, f, p.name)
 	}
-	for p := range must {
-		if !seen[p] {
-			t.Errorf("path %q is not driven", p)
+	// Shutdown with a client connected: Disconnected and Log fire on the
+	// shutdown path.
+	before := fs.fired.Load()
+	fs.armed.Store(true)
+	fs.shutdownPath(t)
+	if (f.name == "OnDisconnected" || f.name == "OnLog") && fs.fired.Load() == before {
+		t.Errorf("tls=%v: shutdown did not fire %s", secure, f.name)
+	}
+	fs.checkCounts(t, f, mustFire)
+	if secure {
+		for p := range must {
+			if !slices.ContainsFunc(faultPaths, func(fp faultPath) bool { return fp.name == p }) {
+				t.Errorf("path %q is not driven", p)
+			}
 		}
+		return
 	}
 	// The process still serves: a new server with the same faulty handler.
-	fs := startFaultServer(t, f, false)
-	fs.fresh(t, "after shutdown")
+	fresh := startFaultServer(t, f, false, fx)
+	defer fresh.stop()
+	fresh.fresh(t, "after shutdown")
 }
 
-func startFaultServer(t *testing.T, f fault, secure bool) *faultServer {
+func startFaultServer(t reporter, f fault, secure bool, fx *faultFixtures) *faultServer {
 	t.Helper()
-	fs := &faultServer{tls: secure}
+	fs := &faultServer{tls: secure, fault: f.name, fx: fx}
 	cfg := api.Config{
 		LocalHost: "127.0.0.1", EventLoops: 2, BufferMessage: true,
 		DefaultConnectionTimeout: 300 * time.Millisecond,
@@ -223,6 +293,8 @@ func startFaultServer(t *testing.T, f fault, secure bool) *faultServer {
 		CloseTimeout:             2 * time.Second,
 		OutBufferSize:            16 << 10,
 		MaxOutboundQueue:         64 << 10,
+		// Messages inflating past 1 KiB go to an inflate worker.
+		Compression: api.Compression{Enabled: true, InlineInflateSize: 1 << 10},
 		HTTPHandler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = io.WriteString(w, "ok")
 		}),
@@ -243,28 +315,31 @@ func startFaultServer(t *testing.T, f fault, secure bool) *faultServer {
 		OnReadyToSend: func(*api.ReadyToSendEvent) { fs.readies.Add(1) },
 	}
 	if secure {
-		a, _ := testCAs(t)
-		cert := a.leaf(t, "server.example", true)
-		client := a.leaf(t, "fault client", false)
-		cfg.TLS = &api.TLSConfig{Enabled: true, Certificate: &cert, ClientAuth: api.ClientAuthRequest, ClientCAs: a.pool}
-		fs.cli = &tls.Config{RootCAs: a.pool, ServerName: "127.0.0.1", Certificates: []tls.Certificate{client}}
+		// TLS handshakes under -race on a loaded machine can take a good
+		// part of a second: a longer deadline keeps fresh clients safe.
+		cfg.DefaultConnectionTimeout = 2 * time.Second
+		cert := fx.cert
+		cfg.TLS = &api.TLSConfig{Enabled: true, Certificate: &cert, ClientAuth: api.ClientAuthRequest, ClientCAs: fx.ca.pool}
+		fs.cli = &tls.Config{RootCAs: fx.ca.pool, ServerName: "127.0.0.1", Certificates: []tls.Certificate{fx.client}}
 	}
 	f.install(fs, &ev, &cfg)
 	fs.srv = api.New(cfg, ev)
 	if err := fs.srv.Listen(); err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = fs.srv.Shutdown(ctx)
-	})
 	return fs
+}
+
+// stop shuts the server down (if shutdownPath did not).
+func (fs *faultServer) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = fs.srv.Shutdown(ctx)
 }
 
 // afterPath checks that every connection of the path was released and
 // that a fresh client is served.
-func (fs *faultServer) afterPath(t *testing.T, f fault, path string) {
+func (fs *faultServer) afterPath(t reporter, f fault, path string) {
 	t.Helper()
 	if !eventually(ioWait, func() bool { return fs.srv.ConnectionCount() == 0 }) {
 		t.Fatalf("after %q: %d connections left", path, fs.srv.ConnectionCount())
@@ -280,7 +355,7 @@ func (fs *faultServer) afterPath(t *testing.T, f fault, path string) {
 }
 
 // fresh checks that a new client gets its message echoed.
-func (fs *faultServer) fresh(t *testing.T, when string) {
+func (fs *faultServer) fresh(t reporter, when string) {
 	t.Helper()
 	c, err := fs.dial()
 	if err != nil {
@@ -300,7 +375,7 @@ func (fs *faultServer) fresh(t *testing.T, when string) {
 
 // checkCounts checks that every panic was counted once and reported at
 // most once.
-func (fs *faultServer) checkCounts(t *testing.T, f fault, mustFire bool) {
+func (fs *faultServer) checkCounts(t reporter, f fault, mustFire bool) {
 	t.Helper()
 	fired := fs.fired.Load()
 	if mustFire && fired == 0 {
@@ -371,7 +446,7 @@ func (fs *faultServer) wsExchange(frames ...[]byte) {
 	drain(c)
 }
 
-func (fs *faultServer) shutdownPath(t *testing.T) {
+func (fs *faultServer) shutdownPath(t reporter) {
 	t.Helper()
 	c, err := fs.dial()
 	if err != nil {
@@ -394,24 +469,24 @@ func (fs *faultServer) shutdownPath(t *testing.T) {
 }
 
 var faultPaths = []faultPath{
-	{name: "echo", run: func(_ *testing.T, fs *faultServer) {
+	{name: "echo", run: func(_ reporter, fs *faultServer) {
 		fs.wsExchange(frameBytes(ws.OpText, true, []byte("hello")), frameBytes(ws.OpClose, true, closeBody(1000, "")))
 	}},
-	{name: "slowloris", run: func(_ *testing.T, fs *faultServer) {
+	{name: "slowloris", run: func(_ reporter, fs *faultServer) {
 		// The repro: a request line, then nothing until the
 		// handshake deadline.
 		fs.raw([]byte("GET / HTTP/1.1\r\n"))
 	}},
-	{name: "bad frame", run: func(_ *testing.T, fs *faultServer) {
+	{name: "bad frame", run: func(_ reporter, fs *faultServer) {
 		fs.wsExchange(frameBytes(ws.OpCode(0x3), true, []byte("reserved opcode")))
 	}},
-	{name: "invalid UTF-8", run: func(_ *testing.T, fs *faultServer) {
+	{name: "invalid UTF-8", run: func(_ reporter, fs *faultServer) {
 		fs.wsExchange(frameBytes(ws.OpText, true, []byte{'o', 'k', 0xff, 0xfe}))
 	}},
-	{name: "oversized", run: func(_ *testing.T, fs *faultServer) {
+	{name: "oversized", run: func(_ reporter, fs *faultServer) {
 		fs.wsExchange(frameBytes(ws.OpBinary, true, make([]byte, 2*faultMaxMessage)))
 	}},
-	{name: "mid-frame disconnect", run: func(_ *testing.T, fs *faultServer) {
+	{name: "mid-frame disconnect", run: func(_ reporter, fs *faultServer) {
 		c, err := fs.dial()
 		if err != nil {
 			return
@@ -420,13 +495,13 @@ var faultPaths = []faultPath{
 		_, _ = c.Write(f[:100])
 		_ = c.Close()
 	}},
-	{name: "garbage", run: func(_ *testing.T, fs *faultServer) {
+	{name: "garbage", run: func(_ reporter, fs *faultServer) {
 		fs.raw([]byte("\x00\x01\x02 not HTTP at all \xff\r\n\r\n"))
 	}},
-	{name: "http", run: func(_ *testing.T, fs *faultServer) {
+	{name: "http", run: func(_ reporter, fs *faultServer) {
 		fs.raw([]byte("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"))
 	}},
-	{name: "full queue", run: func(_ *testing.T, fs *faultServer) {
+	{name: "full queue", run: func(_ reporter, fs *faultServer) {
 		fs.lastID.Store(0)
 		c, err := fs.dial()
 		if err != nil {
@@ -474,7 +549,7 @@ var faultPaths = []faultPath{
 		_ = wsutil.WriteClientMessage(c, ws.OpClose, closeBody(1000, ""))
 		<-done
 	}},
-	{name: "broadcast", run: func(_ *testing.T, fs *faultServer) {
+	{name: "broadcast", run: func(_ reporter, fs *faultServer) {
 		fs.lastID.Store(0)
 		c, err := fs.dial()
 		if err != nil {
@@ -490,14 +565,38 @@ var faultPaths = []faultPath{
 		_ = wsutil.WriteClientMessage(c, ws.OpClose, closeBody(1000, ""))
 		drain(c)
 	}},
-	{name: "tls echo", tls: true, run: func(_ *testing.T, fs *faultServer) {
+	{name: "inflate worker", run: func(t reporter, fs *faultServer) {
+		// A compressed message inflating past InlineInflateSize (within
+		// MaxMessageSize) is inflated by a worker and delivered on the
+		// loop: OnDataIn fires from the worker's result task.
+		before := fs.srv.Metrics().InflatedOffLoop
+		d := ws.Dialer{Timeout: ioWait, Extensions: []httphead.Option{wsflate.Parameters{}.Option()}}
+		ctx, cancel := context.WithTimeout(context.Background(), ioWait)
+		defer cancel()
+		c, _, _, err := d.Dial(ctx, "ws://"+fs.srv.Addr()+"/")
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		msg := append([]byte(nil), fs.fx.compressed...)
+		_, _ = c.Write(append(msg, frameBytes(ws.OpClose, true, closeBody(1000, ""))...))
+		drain(c)
+		switch fs.fault {
+		case "OnConnectionRequest", "OnWebSocketOpenRequest", "OnConnected":
+			// The connection fails before its message is read.
+		default:
+			if fs.srv.Metrics().InflatedOffLoop == before {
+				t.Errorf("the compressed message was not inflated off the loop")
+			}
+		}
+	}},
+	{name: "tls echo", tls: true, run: func(_ reporter, fs *faultServer) {
 		fs.wsExchange(frameBytes(ws.OpText, true, []byte("hello")), frameBytes(ws.OpClose, true, closeBody(1000, "")))
 	}},
-	{name: "tls slowloris", tls: true, run: func(t *testing.T, fs *faultServer) {
-		hello := clientHello(t)
-		fs.raw(hello[:len(hello)/2])
+	{name: "tls slowloris", tls: true, run: func(t reporter, fs *faultServer) {
+		fs.raw(fs.fx.hello[:len(fs.fx.hello)/2])
 	}},
-	{name: "tls plain http", tls: true, run: func(_ *testing.T, fs *faultServer) {
+	{name: "tls plain http", tls: true, run: func(_ reporter, fs *faultServer) {
 		fs.raw([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 	}},
 }
