@@ -298,15 +298,11 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 		}
 		d.Release()
 	}
-	var fg *guard.Guard[func(*Conn) bool]
-	if filter != nil {
-		g := guard.New(filter)
-		fg = &g
-	}
+	fg, filtered := guard.New(filter), filter != nil
 	var loops int
 	e.eachLoop(func(l *loop) {
 		loops++
-		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), fg) })
+		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), fg, filtered) })
 	})
 	// The frame buffer is shared by the loops' tasks; it is garbage
 	// collected after the last one ran rather than returned to the pool.
@@ -314,8 +310,8 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 }
 
 // broadcast queues a pre-framed message on this loop's open connections
-// that filter (nil = all) accepts. Loop only.
-func (l *loop) broadcast(plain, comp []byte, n int, filter *guard.Guard[func(*Conn) bool]) {
+// that filter accepts (all when not filtered). Loop only.
+func (l *loop) broadcast(plain, comp []byte, n int, filter guard.Guard[func(*Conn) bool], filtered bool) {
 	e := l.eng
 	// Backwards, so that a connection closed by a failed write (swap-removed
 	// from l.conns) neither skips nor repeats anyone.
@@ -324,7 +320,7 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter *guard.Guard[func(*Co
 			continue
 		}
 		c := l.conns[i]
-		if c.state != stateOpen || (filter != nil && !l.callFilter(filter, c)) {
+		if c.state != stateOpen || (filtered && !l.callFilter(&filter, c)) {
 			continue
 		}
 		frame := plain
