@@ -412,6 +412,21 @@ func (fs *faultServer) dial() (net.Conn, error) {
 	return c, nil
 }
 
+// dialConnected opens a WebSocket and waits for its OnConnected; ok is
+// false if either failed (the fault refused it).
+func (fs *faultServer) dialConnected() (c net.Conn, id api.ConnID, ok bool) {
+	fs.lastID.Store(0)
+	c, err := fs.dial()
+	if err != nil {
+		return nil, 0, false
+	}
+	if !eventually(ioWait, func() bool { return fs.lastID.Load() != 0 }) {
+		c.Close()
+		return nil, 0, false
+	}
+	return c, api.ConnID(fs.lastID.Load()), true
+}
+
 // raw opens a TCP connection, writes p and reads until the server closes.
 func (fs *faultServer) raw(p []byte) {
 	c, err := net.DialTimeout("tcp", fs.srv.Addr(), ioWait)
@@ -502,19 +517,11 @@ var faultPaths = []faultPath{
 		fs.raw([]byte("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"))
 	}},
 	{name: "full queue", run: func(_ reporter, fs *faultServer) {
-		fs.lastID.Store(0)
-		c, err := fs.dial()
-		if err != nil {
+		c, id, ok := fs.dialConnected()
+		if !ok {
 			return
 		}
 		defer c.Close()
-		if tc, ok := c.(*net.TCPConn); ok {
-			_ = tc.SetReadBuffer(16 << 10)
-		}
-		if !eventually(ioWait, func() bool { return fs.lastID.Load() != 0 }) {
-			return
-		}
-		id := api.ConnID(fs.lastID.Load())
 		readies := fs.readies.Load()
 		// Sent faster than the loop flushes: the 64 KiB queue fills within
 		// a few sends (bounded in case the socket takes them all).
@@ -550,15 +557,11 @@ var faultPaths = []faultPath{
 		<-done
 	}},
 	{name: "broadcast", run: func(_ reporter, fs *faultServer) {
-		fs.lastID.Store(0)
-		c, err := fs.dial()
-		if err != nil {
+		c, _, ok := fs.dialConnected()
+		if !ok {
 			return
 		}
 		defer c.Close()
-		if !eventually(ioWait, func() bool { return fs.lastID.Load() != 0 }) {
-			return
-		}
 		_ = fs.srv.Broadcast(api.DataText, []byte("to all"), fs.filter)
 		_ = c.SetDeadline(time.Now().Add(ioWait))
 		_, _, _ = wsutil.ReadServerData(c)

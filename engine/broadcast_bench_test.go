@@ -3,7 +3,6 @@ package engine
 import (
 	"io"
 	"net"
-	"runtime"
 	"strconv"
 	"testing"
 
@@ -46,19 +45,7 @@ func BenchmarkBroadcast(b *testing.B) {
 					}
 				}
 			}
-			for range 100 { // warm pools and buffers
-				once()
-			}
-			var before, after runtime.MemStats
-			b.ReportAllocs()
-			b.ResetTimer()
-			runtime.ReadMemStats(&before)
-			for b.Loop() {
-				once()
-			}
-			runtime.ReadMemStats(&after)
-			b.StopTimer()
-			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N), "server-allocs/op")
+			benchServerAllocs(b, 100, once)
 		})
 	}
 }
