@@ -64,14 +64,9 @@ const (
 )
 
 const (
-	lPingOut   uint16 = 1 << iota // an automatic ping is unanswered
-	lCongested                    // listed in (loop.lflags&lCongested != 0)
-	lShutWrite                    // a lingering close shut the write side down
-	lFailed                       // a protocol error was reported
-	lCloseSent                    // a close frame was queued
-	lCloseRecv                    // the peer's close frame was received
-	lConnected                    // Connected was fired (Disconnected will be)
-	lLinger                       // after the response: shut down writing, drain input briefly, then close
+	lPingOut        uint16 = 1 << iota // an automatic ping is unanswered
+	lCongested                         // listed in loop.congested
+	lLifecycleFirst                    // the first of the lifecycle's flags (lifecycle.go)
 )
 
 // setFlag sets or clears one bit of a flags field.

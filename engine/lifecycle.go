@@ -37,6 +37,17 @@ import (
 // drainAndClose (→ draining), closeNow (→ closed, through gnet) and OnClose
 // (closed). The rest compose them: startClose, fail, abort, writeAndClose.
 
+// The lifecycle's flags (in Conn.lflags, loop only): what happened on the
+// way, where the state alone does not say it.
+const (
+	lConnected = lLifecycleFirst << iota // Connected was fired (Disconnected will be)
+	lCloseSent                           // a close frame was queued
+	lCloseRecv                           // the peer's close frame was received
+	lFailed                              // a failure was reported: input is ignored
+	lLinger                              // the close is a lingering one (after an HTTP response)
+	lShutWrite                           // the lingering close shut the write side down
+)
+
 // Connection states. Transitions happen on the loop under Conn.mu.
 const (
 	stateHandshake uint8 = iota
