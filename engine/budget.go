@@ -295,7 +295,7 @@ func (l *loop) reserveFrame(c *Conn, x *connExtra, chunk int) {
 		return
 	}
 	x.bw = w
-	setFlag(&c.lflags, lBudget, true)
+	c.holdInput(holdBudget)
 }
 
 // budgetTook records a grant that brings c's reservation to want and
@@ -319,9 +319,8 @@ func (l *loop) budgetGranted(w *budgetWait) {
 		return
 	}
 	x.bw = nil
-	setFlag(&c.lflags, lBudget, false)
 	l.budgetTook(x, x.resv+w.n)
-	l.resumeInput(c)
+	l.releaseInput(c, holdBudget)
 }
 
 // budgetExpired closes a connection that waited BufferWait for its grant.
@@ -341,10 +340,10 @@ func (l *loop) closeOverBudget(c *Conn) {
 		l.eng.budget.cancel(x.bw)
 		x.bw = nil
 	}
-	setFlag(&c.lflags, lBudget, false)
+	c.gate &^= holdBudget
 	l.eng.metrics.BudgetCloses.Add(1)
-	l.fail(c, errOverBudget)
 	setFlag(&c.lflags, lLinger, true)
+	l.fail(c, errOverBudget)
 }
 
 // budgetMessageDone gives back c's reservation once its message is
@@ -383,8 +382,8 @@ func (l *loop) releaseBudget(c *Conn, x *connExtra) {
 		b.cancel(x.bw)
 		x.bw = nil
 	}
-	setFlag(&c.lflags, lBudget, false)
-	if c.lflags&lInflating == 0 {
+	c.gate &^= holdBudget
+	if c.gate&holdInflating == 0 {
 		l.budgetMessageDone(c, x)
 	}
 	if x.outCounted != 0 {
