@@ -6,7 +6,8 @@ import "github.com/wsloop/wsloop/engine"
 type Metrics struct {
 	Connections      int    // open now
 	Accepted         uint64 // TCP connections accepted
-	Refused          uint64 // refused by AllowedClients, MaxConnections, OnConnectionRequest or StopListening
+	Refused          uint64 // refused by AllowedClients, MaxConnections, the per-IP limits, OnConnectionRequest or StopListening
+	RefusedPerIP     uint64 // refused by MaxConnectionsPerIP (503) or HandshakeRatePerIP (429)
 	Upgraded         uint64 // WebSocket handshakes completed
 	HandshakeErrors  uint64 // upgrade requests refused or timed out
 	HTTPRequests     uint64 // plain HTTP requests served by HTTPHandler
@@ -14,7 +15,7 @@ type Metrics struct {
 	MessagesOut      uint64
 	BytesIn          uint64 // payload bytes
 	BytesOut         uint64 // payload bytes
-	ProtocolErrors   uint64 // connections failed with 1002/1007/1009
+	ProtocolErrors   uint64 // connections failed with 1002/1007/1009, or 1013 (counted in BufferCloses too)
 	SlowConsumers    uint64 // connections closed by the slow-consumer policy
 	BroadcastDropped uint64 // broadcast deliveries skipped because the receiver's queue was full (WouldBlock policy)
 	IdleTimeouts     uint64
@@ -23,6 +24,9 @@ type Metrics struct {
 	Published        uint64 // topic publishes delivered on this node (its own and those from other nodes)
 	TopicDeliveries  uint64 // topic messages queued to a subscriber
 	TopicDropped     uint64 // topic deliveries skipped because the subscriber's queue was full (WouldBlock policy)
+	BufferedBytes    int64  // bytes the memory budget (MaxBufferedBytes) counts now
+	BufferWaiting    int    // connections waiting for the memory budget now
+	BufferCloses     uint64 // connections closed with 1013: still waiting for the budget after BufferWaitTimeout, or past MaxPausedBytes meanwhile
 }
 
 func metricsOf(e *engine.Engine) Metrics {
@@ -31,6 +35,7 @@ func metricsOf(e *engine.Engine) Metrics {
 		Connections:      e.ConnectionCount(),
 		Accepted:         m.Accepted.Load(),
 		Refused:          m.Refused.Load(),
+		RefusedPerIP:     m.RefusedPerIP.Load(),
 		Upgraded:         m.Upgraded.Load(),
 		HandshakeErrors:  m.HandshakeErrors.Load(),
 		HTTPRequests:     m.HTTPRequests.Load(),
@@ -47,5 +52,8 @@ func metricsOf(e *engine.Engine) Metrics {
 		Published:        m.Published.Load(),
 		TopicDeliveries:  m.TopicDeliveries.Load(),
 		TopicDropped:     m.TopicDropped.Load(),
+		BufferedBytes:    e.BudgetInUse(),
+		BufferWaiting:    e.BudgetWaiting(),
+		BufferCloses:     m.BudgetCloses.Load(),
 	}
 }

@@ -412,3 +412,38 @@ func TestSubscribeWhileClosing(t *testing.T) {
 		t.Errorf("the last interest call was not off")
 	}
 }
+
+// panicBridge panics in every call.
+type panicBridge struct{}
+
+func (panicBridge) Interest(string, bool)                  { panic("bridge interest") }
+func (panicBridge) Publish(string, api.DataFormat, []byte) { panic("bridge publish") }
+func (panicBridge) Broadcast(api.DataFormat, []byte)       { panic("bridge broadcast") }
+
+// A bridge that panics on an interest change (called from Subscribe, and
+// on the event loop when the last subscriber closes) is counted in
+// Metrics.Panics; the subscription change stands and the server carries on.
+func TestBridgeInterestPanic(t *testing.T) {
+	t.Parallel()
+	h := start(t, api.Config{}, hooks{})
+	h.srv.SetBridge(panicBridge{})
+	c := h.dial(t, "/", dialOpts{})
+	id := h.idOf(t, c)
+	if err := h.srv.Subscribe(id, "news"); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.srv.Subscribers("news"); got != 1 {
+		t.Fatalf("%d subscribers", got)
+	}
+	_ = c.Close()
+	if !eventually(ioWait, func() bool { return h.srv.Subscribers("news") == 0 && h.srv.Metrics().Panics == 2 }) {
+		t.Fatalf("subscribers %d, panics %d; want 0 and 2", h.srv.Subscribers("news"), h.srv.Metrics().Panics)
+	}
+	other := h.dial(t, "/", dialOpts{})
+	if err := h.srv.SendText(h.idOf(t, other), "alive"); err != nil {
+		t.Fatal(err)
+	}
+	if _, m := readMessage(t, other); string(m) != "alive" {
+		t.Errorf("got %q", m)
+	}
+}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 )
 
 // Errors returned by the engine. The api package re-exports them.
@@ -23,14 +22,3 @@ var (
 	ErrTooManySubscriptions = errors.New("wsloop: connection over MaxSubscriptions")
 	ErrPayloadTooLarge      = errors.New("wsloop: publish payload over MaxPublishSize")
 )
-
-// PanicError reports a panic in an event callback. The connection it
-// happened on is closed with 1011.
-type PanicError struct {
-	Value any
-}
-
-// Error implements error.
-func (e *PanicError) Error() string {
-	return fmt.Sprintf("wsloop: event callback panicked: %v", e.Value)
-}

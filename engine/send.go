@@ -5,6 +5,7 @@ import (
 
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
+	"github.com/wsloop/wsloop/internal/guard"
 )
 
 // Compression choices for Send.
@@ -106,8 +107,8 @@ func (c *Conn) waitRoomLocked() error {
 		}
 		if c.eng().opts.SlowConsumer == PolicyClose {
 			// Post the close (and count it) once: until the loop runs it the
-			// state is still open, and every refused Send used to post
-			// another close and count another slow consumer.
+			// state is still open, and later refused Sends must neither post
+			// another close nor count another slow consumer.
 			if c.sflags&sSlowClosed != 0 {
 				return ErrSlowConsumer
 			}
@@ -116,7 +117,7 @@ func (c *Conn) waitRoomLocked() error {
 			c.loop.post(func(l *loop) {
 				l.logf(c, 1, "slow consumer: outbound queue over %d bytes", max)
 				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-				setFlag(&c.lflags, lCloseTCP, true)
+				l.drainAndClose(c)
 			})
 			return ErrSlowConsumer
 		}
@@ -286,10 +287,15 @@ func (e *Engine) SetAcceptData(id uint64, on bool) error {
 // It returns the number of loops the message was handed to.
 func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) int {
 	plain, comp := e.frameOnce(op, p)
+	var fg *guard.Guard[func(*Conn) bool]
+	if filter != nil {
+		g := guard.New(filter)
+		fg = &g
+	}
 	var loops int
 	for _, l := range e.loopList() {
 		loops++
-		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), filter) })
+		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), fg) })
 	}
 	// The frame buffer is shared by the loops' tasks; it is garbage
 	// collected after the last one ran rather than returned to the pool.
@@ -314,19 +320,19 @@ func (e *Engine) frameOnce(op codec.OpCode, p []byte) (plain *bytebufferpool.Byt
 	return plain, comp
 }
 
-// broadcast queues a pre-framed message on this loop's open connections.
-// Loop only.
-func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
+// broadcast queues a pre-framed message on this loop's open connections
+// that filter accepts (all when nil). Loop only.
+func (l *loop) broadcast(plain, comp []byte, n int, filter *guard.Guard[func(*Conn) bool]) {
 	if _, dropped := l.fanOut(&l.conns, plain, comp, n, filter); dropped > 0 {
 		l.eng.metrics.BroadcastDropped.Add(dropped)
 	}
 }
 
 // fanOut queues a pre-framed message of n payload bytes on the open
-// connections of *list for which filter returns true (nil = all), adds the
+// connections of *list that filter accepts (nil = all), adds the
 // messages sent to the engine's counters once, and returns how many were
 // queued and how many skipped because their queue was full. Loop only.
-func (l *loop) fanOut(list *[]*Conn, plain, comp []byte, n int, filter func(*Conn) bool) (sent, dropped uint64) {
+func (l *loop) fanOut(list *[]*Conn, plain, comp []byte, n int, filter *guard.Guard[func(*Conn) bool]) (sent, dropped uint64) {
 	// Backwards, so that a connection closed on the way (swap-removed from
 	// the list) neither skips nor repeats anyone.
 	for i := len(*list) - 1; i >= 0; i-- {
@@ -384,7 +390,7 @@ func (l *loop) queueFramed(c *Conn, plain, comp []byte, n int) int {
 			c.mu.Unlock()
 			e.metrics.SlowConsumers.Add(1)
 			l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-			setFlag(&c.lflags, lCloseTCP, true)
+			l.drainAndClose(c)
 			return notSent
 		}
 		setFlag(&c.sflags, sWantReady, true)
@@ -405,13 +411,4 @@ func (l *loop) queueFramed(c *Conn, plain, comp []byte, n int) int {
 	c.bytesOut.Add(uint64(n))
 	c.mu.Unlock()
 	return delivered
-}
-
-func (l *loop) callFilter(filter func(*Conn) bool, c *Conn) (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			ok = false
-		}
-	}()
-	return filter(c)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
+	"github.com/wsloop/wsloop/internal/guard"
 )
 
 // Topics (the uWebSockets pub/sub model). Three levels keep the publish
@@ -94,8 +95,8 @@ func (e *Engine) acquireTopic(name string, l *loop) *topic {
 		tt.m.Store(name, t)
 	}
 	t.count(l).Add(1)
-	if t.subs.Add(1) == 1 && e.opts.OnInterest != nil {
-		e.opts.OnInterest(name, true)
+	if t.subs.Add(1) == 1 {
+		e.interest(name, true)
 	}
 	return t
 }
@@ -114,9 +115,19 @@ func (e *Engine) releaseTopic(t *topic, l *loop) {
 	defer tt.mu.Unlock()
 	if t.subs.Add(-1) == 0 {
 		tt.m.CompareAndDelete(t.name, t)
-		if e.opts.OnInterest != nil {
-			e.opts.OnInterest(t.name, false)
-		}
+		e.interest(t.name, false)
+	}
+}
+
+// interest calls OnInterest (a bridge: user code) under recover; a panic
+// there is counted and does not undo the subscription change. e.topics.mu
+// is held.
+func (e *Engine) interest(name string, on bool) {
+	if e.opts.OnInterest == nil {
+		return
+	}
+	if p := guard.Run(func() { e.opts.OnInterest(name, on) }); p != nil {
+		e.countPanic()
 	}
 }
 

@@ -108,18 +108,6 @@ func dialClients(t *testing.T, e *Engine, n int) []clientConn {
 	return out
 }
 
-// waitFor polls cond until it holds or a generous deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // A publish reaches the subscribers on every loop and nobody else; a
 // Broadcast posted after it arrives after it, so each connection's first
 // frame tells whether the publish reached it.
@@ -316,7 +304,7 @@ func TestTopicIndexAgainstModel(t *testing.T) {
 			delete(model[c], name)
 		default: // close, as OnClose does, and replace the connection
 			c.mu.Lock()
-			c.state = stateClosed
+			c.moveLocked(stateClosed)
 			c.mu.Unlock()
 			e.reg.remove(c.id)
 			l.removeConn(c)
