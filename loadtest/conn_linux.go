@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"encoding/binary"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"strconv"
 )
 
@@ -28,7 +29,7 @@ type conn struct {
 	wantOut bool
 	closed  bool
 
-	fr  frameReader
+	fr  wsclient.Reader
 	rng uint64
 
 	// Echo state: send times of outstanding requests in a ring.
@@ -54,7 +55,7 @@ type conn struct {
 
 func newConn(role uint8, o *Options, seed uint64) *conn {
 	c := &conn{role: role, rng: seed | 1}
-	c.fr.maxMessage = uint64(o.MaxMessageSize)
+	c.fr.MaxMessage = uint64(o.MaxMessageSize)
 	if role == roleEcho {
 		c.ring = make([]int64, o.Inflight)
 	}
@@ -89,7 +90,7 @@ func (c *conn) sendEcho() bool {
 		len(c.out)-c.outOff > r.o.MaxOutstanding {
 		return false
 	}
-	c.out = appendFrame(c.out, r.op, r.pat.payload(c.sent), c.mask())
+	c.out = wsclient.AppendFrame(c.out, r.op, r.pat.payload(c.sent), c.mask())
 	i := c.rh + c.rn
 	if i >= len(c.ring) {
 		i -= len(c.ring)
@@ -113,13 +114,13 @@ func (c *conn) sendStamp() {
 		return
 	}
 	full := r.pat.size
-	c.out = appendFrameHeader(c.out, r.op, full, c.mask())
+	c.out = wsclient.AppendFrameHeader(c.out, r.op, full, c.mask())
 	body := len(c.out)
 	c.out = appendStamp(c.out, l.now, c.sent)
 	if full > stampLen {
 		c.out = append(c.out, r.pat.tmpl[:full-stampLen]...)
 	}
-	maskBytes(c.out[body:], binary.BigEndian.Uint32(c.out[body-4:body]))
+	wsclient.Mask(c.out[body:], binary.BigEndian.Uint32(c.out[body-4:body]))
 	c.sent++
 	l.st.sent.Add(1)
 	l.st.bytesSent.Add(uint64(full))
@@ -133,12 +134,12 @@ func (c *conn) startClose() {
 	}
 	c.closeSent = true
 	c.closeSentAt = c.l.now
-	c.out = appendClose(c.out, 1000, c.mask())
+	c.out = wsclient.AppendClose(c.out, 1000, c.mask())
 	c.l.queue(c)
 }
 
 // onData implements frameHandler.
-func (c *conn) onData(_ byte, p []byte, last bool) {
+func (c *conn) OnData(_ byte, p []byte, last bool) {
 	if c.gotClose {
 		return
 	}
@@ -212,22 +213,19 @@ func (c *conn) stampData(p []byte, last bool) {
 }
 
 // onControl implements frameHandler.
-func (c *conn) onControl(op byte, p []byte) {
+func (c *conn) OnControl(op byte, p []byte) {
 	l := c.l
 	if c.gotClose {
 		return // nothing counts after the close frame
 	}
 	switch op {
-	case opPing:
+	case wsclient.OpPing:
 		if !c.closeSent {
-			c.out = appendFrame(c.out, opPong, p, c.mask())
+			c.out = wsclient.AppendFrame(c.out, wsclient.OpPong, p, c.mask())
 			l.queue(c)
 		}
-	case opClose:
-		code := uint16(1005)
-		if len(p) >= 2 {
-			code = binary.BigEndian.Uint16(p)
-		}
+	case wsclient.OpClose:
+		code := wsclient.CloseCode(p)
 		c.gotClose = true
 		if c.closeSent {
 			// The reply to our close: a server should echo 1000.
@@ -243,9 +241,9 @@ func (c *conn) onControl(op byte, p []byte) {
 		c.closeSent = true
 		c.closeSentAt = l.now
 		if code == 1005 {
-			c.out = appendFrame(c.out, opClose, nil, c.mask())
+			c.out = wsclient.AppendFrame(c.out, wsclient.OpClose, nil, c.mask())
 		} else {
-			c.out = appendClose(c.out, code, c.mask())
+			c.out = wsclient.AppendClose(c.out, code, c.mask())
 		}
 		l.queue(c)
 	}

@@ -2,7 +2,7 @@ package loadtest
 
 import (
 	"context"
-	"encoding/binary"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -54,7 +54,7 @@ func (r *runner) cycle(ctx context.Context, buf []byte) {
 	r.c.addOpen(1)
 	defer r.c.addOpen(-1)
 	defer nc.Close()
-	frame := appendClose(buf[:0], 1000, uint32(rand.Uint64()))
+	frame := wsclient.AppendClose(buf[:0], 1000, uint32(rand.Uint64()))
 	_ = nc.SetDeadline(time.Now().Add(r.o.Timeout))
 	if _, err := nc.Write(frame); err != nil {
 		r.errs.addErr(errKind(err, ErrKindIO), err)
@@ -91,31 +91,28 @@ type closeWaiter struct {
 	code uint16
 }
 
-func (w *closeWaiter) onData(byte, []byte, bool) {}
+func (w *closeWaiter) OnData(byte, []byte, bool) {}
 
-func (w *closeWaiter) onControl(op byte, p []byte) {
-	if op == opClose && !w.got {
+func (w *closeWaiter) OnControl(op byte, p []byte) {
+	if op == wsclient.OpClose && !w.got {
 		w.got = true
-		w.code = 1005
-		if len(p) >= 2 {
-			w.code = binary.BigEndian.Uint16(p)
-		}
+		w.code = wsclient.CloseCode(p)
 	}
 }
 
 // awaitClose reads frames (starting with pending bytes) until a close frame
 // arrives and returns its code.
 func awaitClose(nc net.Conn, pending, buf []byte, maxMsg int) (uint16, error) {
-	var fr frameReader
-	fr.maxMessage = uint64(maxMsg)
+	var fr wsclient.Reader
+	fr.MaxMessage = uint64(maxMsg)
 	var w closeWaiter
-	if err := fr.feed(pending, &w); err != nil {
+	if err := fr.Feed(pending, &w); err != nil {
 		return 0, &kindError{ErrKindProtocol, err}
 	}
 	for !w.got {
 		n, err := nc.Read(buf)
 		if n > 0 {
-			if ferr := fr.feed(buf[:n], &w); ferr != nil {
+			if ferr := fr.Feed(buf[:n], &w); ferr != nil {
 				return 0, &kindError{ErrKindProtocol, ferr}
 			}
 		}

@@ -3,13 +3,10 @@ package loadtest
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
 	"crypto/tls"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"net"
 	"net/netip"
 	"strconv"
@@ -99,10 +96,7 @@ func (d *dialer) dial(ctx context.Context) (net.Conn, []byte, error) {
 
 // upgrade writes the HTTP request and reads the 101 response.
 func (d *dialer) upgrade(c net.Conn) ([]byte, error) {
-	var raw [16]byte
-	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(raw[8:], rand.Uint64())
-	key := base64.StdEncoding.EncodeToString(raw[:])
+	key := wsclient.NewKey()
 	req := make([]byte, 0, 256)
 	req = append(req, "GET "...)
 	req = append(req, d.t.path...)
@@ -146,8 +140,6 @@ func (d *dialer) upgrade(c net.Conn) ([]byte, error) {
 	}
 }
 
-const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
 // checkResponse validates the status line and the upgrade headers.
 func checkResponse(head []byte, key string) error {
 	lines := bytes.Split(head, []byte("\r\n"))
@@ -162,8 +154,7 @@ func checkResponse(head []byte, key string) error {
 	if code != 101 {
 		return &kindError{"handshake_status_" + strconv.Itoa(code), fmt.Errorf("status %d", code)}
 	}
-	sum := sha1.Sum([]byte(key + wsGUID))
-	want := base64.StdEncoding.EncodeToString(sum[:])
+	want := wsclient.AcceptKey(key)
 	var upgrade, accept bool
 	for _, l := range lines[1:] {
 		name, val, ok := bytes.Cut(l, []byte(":"))

@@ -226,7 +226,7 @@ func (l *loop) deliver(c *conn, b []byte) {
 	if c.closed {
 		return
 	}
-	if err := c.fr.feed(b, c); err != nil {
+	if err := c.fr.Feed(b, c); err != nil {
 		l.lostConn(c, ErrKindProtocol)
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -76,9 +77,9 @@ func Run(ctx context.Context, o Options, progress *Progress) (*Result, error) {
 	r := &runner{o: o, t: t, d: newDialer(t, &o), start: time.Now(), hs: newRecorder(), cyc: newRecorder(), cst: &msgCounters{}}
 	r.errs.c = &r.c
 	r.pat = newPattern(o.Size)
-	r.op = opText
+	r.op = wsclient.OpText
 	if o.Binary {
-		r.op = opBin
+		r.op = wsclient.OpBinary
 	}
 	r.msgLimit = math.MaxUint64
 	if o.Messages > 0 {
