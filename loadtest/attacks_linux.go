@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
@@ -39,7 +38,8 @@ const (
 // attackEnv is what the attacks share.
 type attackEnv struct {
 	o *Options
-	t target
+	h *Hostile
+	t target // the first target: attacks go there
 	d *dialer
 }
 
@@ -225,8 +225,8 @@ func (e *attackEnv) dialTCP(ctx context.Context, rcvBuf int) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.d.tlsConf != nil {
-		tc := tls.Client(c, e.d.tlsConf)
+	if e.d.tlsConf[0] != nil {
+		tc := tls.Client(c, e.d.tlsConf[0])
 		_ = c.SetDeadline(time.Now().Add(e.o.Timeout))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			c.Close()
@@ -241,10 +241,7 @@ func (e *attackEnv) dialTCP(ctx context.Context, rcvBuf int) (net.Conn, error) {
 // upgradeRequest returns an upgrade request for the target with extra
 // header lines (each ending in CRLF) and its key.
 func (e *attackEnv) upgradeRequest(extra string) ([]byte, string) {
-	var raw [16]byte
-	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(raw[8:], rand.Uint64())
-	key := base64.StdEncoding.EncodeToString(raw[:])
+	key := wsclient.NewKey()
 	req := "GET " + e.t.path + " HTTP/1.1\r\nHost: " + e.t.host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + extra + "\r\n"
 	return []byte(req), key
@@ -376,8 +373,8 @@ func (e *attackEnv) slowloris(ctx context.Context) attackResult {
 	t0 := time.Now()
 	req, _ := e.upgradeRequest("")
 	half := req[:bytes.Index(req, []byte("Connection:"))]
-	n, err := writeAll(c, half, t0.Add(e.o.AttackTimeout))
-	r := awaitHTTP(c, nil, err, t0, t0.Add(e.o.AttackTimeout))
+	n, err := writeAll(c, half, t0.Add(e.h.AttackTimeout))
+	r := awaitHTTP(c, nil, err, t0, t0.Add(e.h.AttackTimeout))
 	r.sent = uint64(n)
 	return r
 }
@@ -390,7 +387,7 @@ func (e *attackEnv) dribble(ctx context.Context) attackResult {
 	}
 	defer closeConn()
 	t0 := time.Now()
-	deadline := t0.Add(e.o.AttackTimeout)
+	deadline := t0.Add(e.h.AttackTimeout)
 	req, _ := e.upgradeRequest("")
 	buf := make([]byte, 4096)
 	var sent uint64
@@ -433,7 +430,7 @@ func (e *attackEnv) headers(ctx context.Context) attackResult {
 		extra = append(extra, "\r\n"...)
 	}
 	req, _ := e.upgradeRequest(string(extra))
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	n, _ := writeAll(c, req, deadline)
 	t0 := time.Now()
 	r := awaitHTTP(c, nil, nil, t0, deadline)
@@ -447,15 +444,15 @@ func (e *attackEnv) headers(ctx context.Context) attackResult {
 // oversize declares a message one byte over the server's limit and streams
 // its payload until the server reacts.
 func (e *attackEnv) oversize(ctx context.Context) attackResult {
-	c, rest, err := e.d.dial(ctx)
+	c, rest, err := e.d.dial(ctx, 0)
 	if err != nil {
 		return dialFailed(err)
 	}
 	defer c.Close()
 	defer guard(ctx, c)()
-	declared := e.o.ServerMaxMessage + 1
+	declared := e.h.ServerMaxMessage + 1
 	key := rand.Uint32()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	hdr := wsclient.AppendFrameHeader(nil, wsclient.OpBinary, declared, key)
 	if _, err := writeAll(c, hdr, deadline); err != nil {
 		return attackResult{outcome: endKind(err), closeMS: -1}
@@ -536,13 +533,13 @@ var badUTF8 = []badFrame{
 
 // sendBad upgrades, sends frame and waits for the server to close.
 func (e *attackEnv) sendBad(ctx context.Context, frame []byte) attackResult {
-	c, rest, err := e.d.dial(ctx)
+	c, rest, err := e.d.dial(ctx, 0)
 	if err != nil {
 		return dialFailed(err)
 	}
 	defer c.Close()
 	defer guard(ctx, c)()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	n, err := writeAll(c, frame, deadline)
 	t0 := time.Now()
 	s := watch(c, rest, deadline, 0, nil)
@@ -566,7 +563,7 @@ func (e *attackEnv) bomb(ctx context.Context) attackResult {
 		return dialFailed(err)
 	}
 	defer closeConn()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	req, _ := e.upgradeRequest("Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; server_no_context_takeover\r\n")
 	if _, err := writeAll(c, req, deadline); err != nil {
 		return attackResult{outcome: endKind(err), closeMS: -1}
@@ -598,7 +595,7 @@ func (e *attackEnv) slowReader(ctx context.Context) attackResult {
 	}
 	defer c.Close()
 	defer guard(ctx, c)()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	req, key := e.upgradeRequest("")
 	if _, err := writeAll(c, req, deadline); err != nil {
 		return attackResult{outcome: endKind(err), closeMS: -1}
@@ -644,13 +641,13 @@ func (e *attackEnv) slowReader(ctx context.Context) attackResult {
 // flood upgrades, writes frames without reading, then sends probe and waits
 // for its echo: the server must either still work or close the connection.
 func (e *attackEnv) flood(ctx context.Context, frames []byte, probeLen int) attackResult {
-	c, rest, err := e.d.dial(ctx)
+	c, rest, err := e.d.dial(ctx, 0)
 	if err != nil {
 		return dialFailed(err)
 	}
 	defer c.Close()
 	defer guard(ctx, c)()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	var probe []byte
 	if probeLen > 0 {
 		probe = wsclient.AppendFrame(nil, wsclient.OpText, bytes.Repeat([]byte{'p'}, probeLen), rand.Uint32())
@@ -715,7 +712,7 @@ func (e *attackEnv) garbage(ctx context.Context) attackResult {
 		return dialFailed(err)
 	}
 	defer closeConn()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	req, _ := e.upgradeRequest("")
 	junk := make([]byte, garbageBytes)
 	for i := range junk {
@@ -747,7 +744,7 @@ func (e *attackEnv) garbage(ctx context.Context) attackResult {
 
 // vanish sends half of a 1 MiB frame and resets the connection.
 func (e *attackEnv) vanish(ctx context.Context) attackResult {
-	c, _, err := e.d.dial(ctx)
+	c, _, err := e.d.dial(ctx, 0)
 	if err != nil {
 		return dialFailed(err)
 	}
@@ -755,7 +752,7 @@ func (e *attackEnv) vanish(ctx context.Context) attackResult {
 	key := rand.Uint32()
 	b := wsclient.AppendFrameHeader(nil, wsclient.OpBinary, vanishDeclared, key)
 	b = append(b, make([]byte, vanishSent)...)
-	n, _ := writeAll(c, b, time.Now().Add(e.o.AttackTimeout))
+	n, _ := writeAll(c, b, time.Now().Add(e.h.AttackTimeout))
 	raw := c
 	if tc, ok := c.(*tls.Conn); ok {
 		raw = tc.NetConn()

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 )
 
 // Usage is the help text of `wsloop loadtest`.
@@ -59,66 +58,21 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, Usage)
 		fs.PrintDefaults()
 	}
-	var o Options
-	var sources, jsonPath string
-	fs.StringVar(&o.URL, "url", "", "target `URL` (or give it as the argument)")
-	fs.StringVar(&o.Scenario, "scenario", ScenarioEcho, "idle, echo, broadcast, churn, handshake, hostile or soak")
-	fs.IntVar(&o.Conns, "conns", 100, "connections (broadcast: receivers)")
-	fs.DurationVar(&o.Duration, "duration", 0, "ramp plus traffic time (default 10s); then a drain of at most -timeout and closing of at most -close-timeout")
-	fs.Float64Var(&o.Ramp, "ramp", 0, "connections opened per second (0: as fast as -dial-workers allow)")
-	fs.IntVar(&o.Size, "size", 32, "payload `bytes` per message (broadcast: at least 35)")
-	fs.IntVar(&o.Inflight, "inflight", 0, "echo: messages in flight per connection (default 1; with -rate: most outstanding, default 128)")
-	fs.Float64Var(&o.Rate, "rate", 0, "echo: total msgs/s; broadcast: sender msgs/s (default 10); churn: cycles/s (default 100); handshake: limit")
-	fs.IntVar(&o.Messages, "messages", 0, "echo: messages per connection; broadcast: messages sent; churn/handshake: cycles (0: until -duration); soak: per connection per cycle (default 10)")
-	fs.BoolVar(&o.Binary, "binary", false, "send binary frames (default text)")
-	fs.StringVar(&sources, "sources", "", "source addresses to bind: a count N (127.0.0.1..N), a range 127.0.0.1-127.0.0.50, or a list")
-	fs.BoolVar(&o.Insecure, "insecure", false, "wss: do not verify the server certificate (self-signed servers)")
-	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow non-loopback targets and sources")
-	fs.StringVar(&o.Origin, "origin", "", "Origin header to send")
-	fs.IntVar(&o.ServerPID, "server-pid", 0, "sample this server process's RSS and CPU from /proc")
-	fs.DurationVar(&o.Progress, "progress", 0, "progress line interval when stdout is not a terminal (default 1s; negative: none)")
-	fs.StringVar(&jsonPath, "json", "", "write the result as JSON to `file`")
-	fs.IntVar(&o.Loops, "loops", 0, "client event loops (default GOMAXPROCS)")
-	fs.IntVar(&o.DialWorkers, "dial-workers", 0, "concurrent dials and handshakes (default 64)")
-	fs.DurationVar(&o.Timeout, "timeout", 0, "dial, handshake and echo-response timeout (default 5s)")
-	fs.DurationVar(&o.CloseTimeout, "close-timeout", 0, "wait for close replies at the end (default 2s)")
-	fs.IntVar(&o.MaxMessageSize, "max-message", 0, "largest server message accepted in bytes (default 16 MiB)")
-	var attacks string
-	fs.StringVar(&attacks, "attacks", "", "hostile: comma-separated attack kinds (default all: "+strings.Join(AttackKinds, ",")+")")
-	fs.IntVar(&o.Attackers, "attackers", 0, "hostile: concurrent hostile clients (default 4)")
-	fs.IntVar(&o.AttackRounds, "attack-rounds", 0, "hostile: rounds of every attack kind (default 3)")
-	fs.DurationVar(&o.AttackTimeout, "attack-timeout", 0, "hostile: how long an attack waits for the server to close it; set to the server's handshake timeout plus a margin (default 12s)")
-	fs.DurationVar(&o.Baseline, "baseline", 0, "hostile: attacker-free echo phase before the attack phase (default 3s)")
-	fs.IntVar(&o.ServerMaxMessage, "server-max-message", 0, "hostile: the server's message size limit; the oversize attack declares one byte more (default 16 MiB)")
-	fs.IntVar(&o.Cycles, "cycles", 0, "soak: cycles to run (0: until -duration)")
-	fs.StringVar(&o.MetricsPath, "metrics", "", `hostile, soak: path of the server's metrics JSON with a "Connections" field (default /metrics; "-": none)`)
+	var f cliFlags
+	f.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	switch fs.NArg() {
-	case 0:
-	case 1:
-		if o.URL != "" {
-			fmt.Fprintln(stderr, "loadtest: give the URL once")
-			return exitUsage
-		}
-		o.URL = fs.Arg(0)
-	default:
-		fmt.Fprintf(stderr, "loadtest: unexpected arguments %q\n", fs.Args()[1:])
-		return exitUsage
-	}
-	if o.URL == "" {
+	f.urls = append(f.urls, fs.Args()...)
+	if len(f.urls) == 0 {
 		fs.Usage()
 		return exitUsage
 	}
-	var err error
-	if attacks != "" {
-		o.Attacks = strings.Split(attacks, ",")
-	}
-	if o.Sources, err = ParseSources(sources); err != nil {
+	o, err := f.options()
+	if err != nil {
 		fmt.Fprintln(stderr, "loadtest:", err)
 		return exitUsage
 	}
@@ -138,8 +92,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout)
 	res.WriteSummary(stdout)
-	if jsonPath != "" {
-		if err := res.WriteJSON(jsonPath); err != nil {
+	if f.jsonPath != "" {
+		if err := res.WriteJSON(f.jsonPath); err != nil {
 			fmt.Fprintln(stderr, "loadtest:", err)
 			return exitErrors
 		}

@@ -53,11 +53,11 @@ type conn struct {
 	done        bool
 }
 
-func newConn(role uint8, o *Options, seed uint64) *conn {
+func newConn(role uint8, p *loadPlan, maxMessage int, seed uint64) *conn {
 	c := &conn{role: role, rng: seed | 1}
-	c.fr.MaxMessage = uint64(o.MaxMessageSize)
+	c.fr.MaxMessage = uint64(maxMessage)
 	if role == roleEcho {
-		c.ring = make([]int64, o.Inflight)
+		c.ring = make([]int64, p.inflight)
 	}
 	return c
 }
@@ -74,7 +74,7 @@ func (c *conn) mask() uint32 {
 
 // startTraffic begins the scenario's sending for this connection.
 func (c *conn) startTraffic() {
-	if c.role != roleEcho || c.l.r.o.Rate > 0 {
+	if c.role != roleEcho || c.l.r.plan.rate > 0 {
 		return
 	}
 	for c.sendEcho() {
@@ -86,11 +86,11 @@ func (c *conn) startTraffic() {
 func (c *conn) sendEcho() bool {
 	l := c.l
 	r := l.r
-	if c.role != roleEcho || c.closed || c.closeSent || c.rn == len(c.ring) || c.sent >= r.msgLimit ||
+	if c.role != roleEcho || c.closed || c.closeSent || c.rn == len(c.ring) || c.sent >= r.plan.msgLimit ||
 		len(c.out)-c.outOff > r.o.MaxOutstanding {
 		return false
 	}
-	c.out = wsclient.AppendFrame(c.out, r.op, r.pat.payload(c.sent), c.mask())
+	c.out = wsclient.AppendFrame(c.out, r.plan.op, r.plan.pat.payload(c.sent), c.mask())
 	i := c.rh + c.rn
 	if i >= len(c.ring) {
 		i -= len(c.ring)
@@ -99,7 +99,7 @@ func (c *conn) sendEcho() bool {
 	c.rn++
 	c.sent++
 	l.st.sent.Add(1)
-	l.st.bytesSent.Add(uint64(r.pat.size))
+	l.st.bytesSent.Add(uint64(r.plan.pat.size))
 	l.queue(c)
 	return true
 }
@@ -113,12 +113,12 @@ func (c *conn) sendStamp() {
 		l.st.skipped.Add(1)
 		return
 	}
-	full := r.pat.size
-	c.out = wsclient.AppendFrameHeader(c.out, r.op, full, c.mask())
+	full := r.plan.pat.size
+	c.out = wsclient.AppendFrameHeader(c.out, r.plan.op, full, c.mask())
 	body := len(c.out)
 	c.out = appendStamp(c.out, l.now, c.sent)
 	if full > stampLen {
-		c.out = append(c.out, r.pat.tmpl[:full-stampLen]...)
+		c.out = append(c.out, r.plan.pat.tmpl[:full-stampLen]...)
 	}
 	wsclient.Mask(c.out[body:], binary.BigEndian.Uint32(c.out[body-4:body]))
 	c.sent++
@@ -158,7 +158,7 @@ func (c *conn) echoData(p []byte, last bool) {
 	if c.msgOff == 0 && !c.msgBad && !c.msgStray && c.rn == 0 {
 		c.msgStray = true
 	}
-	if !c.msgStray && !c.msgBad && !r.pat.check(c.recvd, c.msgOff, p) {
+	if !c.msgStray && !c.msgBad && !r.plan.pat.check(c.recvd, c.msgOff, p) {
 		c.msgBad = true
 	}
 	c.msgOff += len(p)
@@ -169,7 +169,7 @@ func (c *conn) echoData(p []byte, last bool) {
 	case c.msgStray:
 		r.errs.add(ErrKindUnexpectedMsg)
 	default:
-		if c.msgOff != r.pat.size {
+		if c.msgOff != r.plan.pat.size {
 			c.msgBad = true
 		}
 		l.rec.record(l.now - c.ring[c.rh])
@@ -185,11 +185,11 @@ func (c *conn) echoData(p []byte, last bool) {
 		}
 	}
 	c.msgOff, c.msgBad, c.msgStray = 0, false, false
-	if c.recvd == r.msgLimit && !c.done {
+	if c.recvd == r.plan.msgLimit && !c.done {
 		c.done = true
 		r.c.doneConns.Add(1)
 	}
-	if r.o.Rate == 0 && l.phase == phTraffic {
+	if r.plan.rate == 0 && l.phase == phTraffic {
 		c.sendEcho()
 	}
 }

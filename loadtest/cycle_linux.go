@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// runCycles runs churn or handshake cycles on o.DialWorkers blocking workers
-// until ctx ends. Churn (and handshake with -rate) paces cycle starts.
-func (r *runner) runCycles(ctx context.Context) {
+// runCycles runs connect/upgrade/close cycles on o.DialWorkers blocking
+// workers until ctx ends or limit cycles (0: no limit) have started;
+// with rate > 0 cycle starts are paced at rate per second.
+func (r *runner) runCycles(ctx context.Context, rate float64, limit int) {
 	var next atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -22,27 +23,51 @@ func (r *runner) runCycles(ctx context.Context) {
 			buf := make([]byte, 4096)
 			for ctx.Err() == nil {
 				i := next.Add(1) - 1
-				if r.o.Rate > 0 {
-					at := start.Add(time.Duration(float64(i) / r.o.Rate * float64(time.Second)))
+				if rate > 0 {
+					at := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
 					if !sleepUntil(ctx, at) {
 						return
 					}
 				}
-				if r.o.Messages > 0 && i >= int64(r.o.Messages) {
+				if limit > 0 && i >= int64(limit) {
 					return
 				}
-				r.cycle(ctx, buf)
+				r.cycle(ctx, buf, int(i))
 			}
 		})
 	}
 	wg.Wait()
 }
 
+// cycleTraffic is the traffic phase of churn and handshake.
+func (r *runner) cycleTraffic(ctx context.Context, rate float64, limit int) {
+	if r.progress != nil {
+		r.progress.begin(r)
+	}
+	rctx, cancel := context.WithDeadline(ctx, r.deadline)
+	defer cancel()
+	r.smp.mark(markTrafficStart)
+	r.trafficStart.Store(r.now())
+	r.phase.Store(phTraffic)
+	r.runCycles(rctx, rate, limit)
+	r.trafficEnd = time.Since(r.start)
+	r.recvAtEnd = r.totals()
+	r.smp.mark(markTrafficEnd)
+}
+
+// cycleResult fills the figures of churn and handshake.
+func (r *runner) cycleResult(res *Result) {
+	res.Connections.Target = 0
+	if res.TrafficS > 0 {
+		res.Connections.PerSec = float64(res.Connections.Opened) / res.TrafficS
+	}
+}
+
 // cycle is one connect, upgrade, close cycle.
-func (r *runner) cycle(ctx context.Context, buf []byte) {
+func (r *runner) cycle(ctx context.Context, buf []byte, i int) {
 	r.c.attempts.Add(1)
 	t0 := time.Now()
-	nc, rest, err := r.d.dial(ctx)
+	nc, rest, err := r.d.dial(ctx, i)
 	if err != nil {
 		if !ctxDone(ctx) {
 			r.errs.addErr(errKind(err, ErrKindDial), err)
@@ -60,7 +85,7 @@ func (r *runner) cycle(ctx context.Context, buf []byte) {
 		r.errs.addErr(errKind(err, ErrKindIO), err)
 		return
 	}
-	if r.o.Scenario == ScenarioHandshake {
+	if !r.plan.awaitClose {
 		r.c.cycles.Add(1)
 		return
 	}

@@ -162,7 +162,7 @@ func (l *loop) pacing() bool {
 	if l.phase != phTraffic {
 		return false
 	}
-	return l.sender != nil || (l.r.o.Scenario == ScenarioEcho && l.r.o.Rate > 0)
+	return l.sender != nil || (l.r.plan.role == roleEcho && l.r.plan.rate > 0)
 }
 
 // register adopts a new connection.
@@ -400,8 +400,8 @@ func (l *loop) pace() {
 		return
 	}
 	if c := l.sender; c != nil {
-		limit := r.msgLimit
-		due := uint64(r.o.Rate * elapsed)
+		limit := r.plan.msgLimit
+		due := uint64(r.plan.rate * elapsed)
 		if due > limit {
 			due = limit
 		}
@@ -410,10 +410,10 @@ func (l *loop) pace() {
 		}
 		return
 	}
-	if r.o.Scenario != ScenarioEcho || r.o.Rate <= 0 || len(l.active) == 0 {
+	if r.plan.role != roleEcho || r.plan.rate <= 0 || len(l.active) == 0 {
 		return
 	}
-	rate := r.o.Rate / float64(len(r.loops))
+	rate := r.plan.rate / float64(len(r.loops))
 	due := uint64(rate*elapsed) - l.paced
 	if uint64(rate*elapsed) < l.paced {
 		return

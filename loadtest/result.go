@@ -20,14 +20,15 @@ const ResultSchema = "wsloop.loadtest/v1"
 // benchmark runner. Durations are seconds, latencies milliseconds, sizes
 // bytes unless a field name says otherwise.
 type Result struct {
-	Schema      string    `json:"schema"`      // ResultSchema
-	Scenario    string    `json:"scenario"`    // idle, echo, broadcast, churn, handshake, hostile, soak
-	URL         string    `json:"url"`         // target
-	Started     time.Time `json:"started"`     // wall-clock start
-	DurationS   float64   `json:"duration_s"`  // whole run, ramp to last close
-	RampS       float64   `json:"ramp_s"`      // time to open all connections
-	TrafficS    float64   `json:"traffic_s"`   // measurement window: end of ramp to end of sending
-	Interrupted bool      `json:"interrupted"` // stopped early by cancellation (Ctrl-C)
+	Schema      string    `json:"schema"`         // ResultSchema
+	Scenario    string    `json:"scenario"`       // idle, echo, broadcast, churn, handshake, hostile, soak
+	URL         string    `json:"url"`            // the (first) target
+	URLs        []string  `json:"urls,omitempty"` // every target, when there are several
+	Started     time.Time `json:"started"`        // wall-clock start
+	DurationS   float64   `json:"duration_s"`     // whole run, ramp to last close
+	RampS       float64   `json:"ramp_s"`         // time to open all connections
+	TrafficS    float64   `json:"traffic_s"`      // measurement window: end of ramp to end of sending
+	Interrupted bool      `json:"interrupted"`    // stopped early by cancellation (Ctrl-C)
 
 	Config       ResultConfig      `json:"config"`
 	Connections  ConnectionStats   `json:"connections"`

@@ -28,11 +28,11 @@ func TestHostileAgainstServe(t *testing.T) {
 	}
 	defer a.srv.Shutdown(context.Background())
 	o := loadtest.Options{
-		URL:      fmt.Sprintf("ws://127.0.0.1:%d/echo", a.srv.LocalPort()),
-		Scenario: loadtest.ScenarioHostile, Conns: 4, Inflight: 2,
-		Duration: 4 * time.Second, Baseline: 500 * time.Millisecond,
+		URLs: []string{fmt.Sprintf("ws://127.0.0.1:%d/echo", a.srv.LocalPort())},
+		Scenario: &loadtest.Hostile{Load: loadtest.Echo{Inflight: 2}, Baseline: 500 * time.Millisecond,
+			Attackers: 4, AttackRounds: 1, AttackTimeout: 4 * time.Second, ServerMaxMessage: maxMessage},
+		Conns: 4, Duration: 4 * time.Second,
 		Timeout: 5 * time.Second, CloseTimeout: 2 * time.Second, Loops: 2, DialWorkers: 4,
-		Attackers: 4, AttackRounds: 1, AttackTimeout: 4 * time.Second, ServerMaxMessage: maxMessage,
 	}
 	res, err := loadtest.Run(context.Background(), o, nil)
 	if err != nil {

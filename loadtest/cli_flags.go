@@ -1,0 +1,105 @@
+package loadtest
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// cliFlags are the values of the `wsloop loadtest` flags. Several flags
+// feed more than one scenario (-rate is the echo request rate, the
+// broadcast sender's rate and the churn cycle rate); options turns them
+// into the one scenario struct the run uses.
+type cliFlags struct {
+	o        Options
+	urls     stringList
+	scenario string
+	jsonPath string
+	sources  string
+
+	size, inflight, messages int
+	rate                     float64
+	binary                   bool
+
+	attacks, metrics         string
+	attackers, attackRounds  int
+	attackTimeout, baseline  time.Duration
+	serverMaxMessage, cycles int
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+// register declares the flags on fs.
+func (f *cliFlags) register(fs *flag.FlagSet) {
+	o := &f.o
+	fs.Var(&f.urls, "url", "target `URL`; repeat it (or give several arguments) to spread the connections over several targets")
+	fs.StringVar(&f.scenario, "scenario", ScenarioEcho, "idle, echo, broadcast, churn, handshake, hostile or soak")
+	fs.IntVar(&o.Conns, "conns", 100, "connections (broadcast: receivers)")
+	fs.DurationVar(&o.Duration, "duration", 0, "ramp plus traffic time (default 10s); then a drain of at most -timeout and closing of at most -close-timeout")
+	fs.Float64Var(&o.Ramp, "ramp", 0, "connections opened per second (0: as fast as -dial-workers allow)")
+	fs.IntVar(&f.size, "size", 32, "payload `bytes` per message (broadcast: at least 35)")
+	fs.IntVar(&f.inflight, "inflight", 0, "echo: messages in flight per connection (default 1; with -rate: most outstanding, default 128)")
+	fs.Float64Var(&f.rate, "rate", 0, "echo: total msgs/s; broadcast: sender msgs/s (default 10); churn: cycles/s (default 100); handshake: limit")
+	fs.IntVar(&f.messages, "messages", 0, "echo: messages per connection; broadcast: messages sent; churn/handshake: cycles (0: until -duration); soak: per connection per cycle (default 10)")
+	fs.BoolVar(&f.binary, "binary", false, "send binary frames (default text)")
+	fs.StringVar(&f.sources, "sources", "", "source addresses to bind: a count N (127.0.0.1..N), a range 127.0.0.1-127.0.0.50, or a list")
+	fs.BoolVar(&o.Insecure, "insecure", false, "wss: do not verify the server certificate (self-signed servers)")
+	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow non-loopback targets and sources")
+	fs.StringVar(&o.Origin, "origin", "", "Origin header to send")
+	fs.IntVar(&o.ServerPID, "server-pid", 0, "sample this server process's RSS and CPU from /proc")
+	fs.DurationVar(&o.Progress, "progress", 0, "progress line interval when stdout is not a terminal (default 1s; negative: none)")
+	fs.StringVar(&f.jsonPath, "json", "", "write the result as JSON to `file`")
+	fs.IntVar(&o.Loops, "loops", 0, "client event loops (default GOMAXPROCS)")
+	fs.IntVar(&o.DialWorkers, "dial-workers", 0, "concurrent dials and handshakes (default 64)")
+	fs.DurationVar(&o.Timeout, "timeout", 0, "dial, handshake and echo-response timeout (default 5s)")
+	fs.DurationVar(&o.CloseTimeout, "close-timeout", 0, "wait for close replies at the end (default 2s)")
+	fs.IntVar(&o.MaxMessageSize, "max-message", 0, "largest server message accepted in bytes (default 16 MiB)")
+	fs.StringVar(&f.attacks, "attacks", "", "hostile: comma-separated attack kinds (default all: "+strings.Join(AttackKinds, ",")+")")
+	fs.IntVar(&f.attackers, "attackers", 0, "hostile: concurrent hostile clients (default 4)")
+	fs.IntVar(&f.attackRounds, "attack-rounds", 0, "hostile: rounds of every attack kind (default 3)")
+	fs.DurationVar(&f.attackTimeout, "attack-timeout", 0, "hostile: how long an attack waits for the server to close it; set to the server's handshake timeout plus a margin (default 12s)")
+	fs.DurationVar(&f.baseline, "baseline", 0, "hostile: attacker-free echo phase before the attack phase (default 3s)")
+	fs.IntVar(&f.serverMaxMessage, "server-max-message", 0, "hostile: the server's message size limit; the oversize attack declares one byte more (default 16 MiB)")
+	fs.IntVar(&f.cycles, "cycles", 0, "soak: cycles to run (0: until -duration)")
+	fs.StringVar(&f.metrics, "metrics", "", `hostile, soak: path of the server's metrics JSON with a "Connections" field (default /metrics; "-": none)`)
+}
+
+// options builds the run's Options and scenario from the flags.
+func (f *cliFlags) options() (Options, error) {
+	o := f.o
+	o.URLs = f.urls
+	var err error
+	if o.Sources, err = ParseSources(f.sources); err != nil {
+		return o, err
+	}
+	echo := Echo{Size: f.size, Binary: f.binary, Inflight: f.inflight, Rate: f.rate, Messages: f.messages}
+	switch f.scenario {
+	case ScenarioIdle:
+		o.Scenario = &Idle{}
+	case ScenarioEcho:
+		o.Scenario = &echo
+	case ScenarioBroadcast:
+		o.Scenario = &Broadcast{Size: f.size, Binary: f.binary, Rate: f.rate, Messages: f.messages}
+	case ScenarioChurn:
+		o.Scenario = &Churn{Rate: f.rate, Cycles: f.messages}
+	case ScenarioHandshake:
+		o.Scenario = &Handshake{Rate: f.rate, Cycles: f.messages}
+	case ScenarioHostile:
+		h := &Hostile{Load: echo, Attackers: f.attackers, AttackRounds: f.attackRounds, AttackTimeout: f.attackTimeout,
+			Baseline: f.baseline, ServerMaxMessage: f.serverMaxMessage, MetricsPath: f.metrics}
+		if f.attacks != "" {
+			h.Attacks = strings.Split(f.attacks, ",")
+		}
+		o.Scenario = h
+	case ScenarioSoak:
+		o.Scenario = &Soak{Load: echo, Cycles: f.cycles, MetricsPath: f.metrics}
+	default:
+		return o, fmt.Errorf("unknown scenario %q (want idle, echo, broadcast, churn, handshake, hostile or soak)", f.scenario)
+	}
+	return o, nil
+}
