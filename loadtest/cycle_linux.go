@@ -39,8 +39,14 @@ func (r *runner) runCycles(ctx context.Context, rate float64, limit int) {
 	wg.Wait()
 }
 
+// cycleSetup is the setup phase of churn and handshake.
+func (r *runner) cycleSetup(p loadPlan) error {
+	r.plan = p
+	return r.checkNoFile(r.o.DialWorkers)
+}
+
 // cycleTraffic is the traffic phase of churn and handshake.
-func (r *runner) cycleTraffic(ctx context.Context, rate float64, limit int) {
+func (r *runner) cycleTraffic(ctx context.Context, rate float64, limit int) error {
 	if r.progress != nil {
 		r.progress.begin(r)
 	}
@@ -53,6 +59,7 @@ func (r *runner) cycleTraffic(ctx context.Context, rate float64, limit int) {
 	r.trafficEnd = time.Since(r.start)
 	r.recvAtEnd = r.totals()
 	r.smp.mark(markTrafficEnd)
+	return nil
 }
 
 // cycleResult fills the figures of churn and handshake.
@@ -65,16 +72,11 @@ func (r *runner) cycleResult(res *Result) {
 
 // cycle is one connect, upgrade, close cycle.
 func (r *runner) cycle(ctx context.Context, buf []byte, i int) {
-	r.c.attempts.Add(1)
 	t0 := time.Now()
-	nc, rest, err := r.d.dial(ctx, i)
-	if err != nil {
-		if !ctxDone(ctx) {
-			r.errs.addErr(errKind(err, ErrKindDial), err)
-		}
+	nc, rest, ok := r.dialCounted(ctx, i)
+	if !ok {
 		return
 	}
-	r.hs.record(int64(time.Since(t0)))
 	r.c.opened.Add(1)
 	r.c.addOpen(1)
 	defer r.c.addOpen(-1)

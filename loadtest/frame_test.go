@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/gobwas/ws"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 )
 
 // serverFrame builds an unmasked server frame.
 func serverFrame(fin bool, op byte, payload []byte) []byte {
-	var b bytes.Buffer
-	_ = ws.WriteHeader(&b, ws.Header{Fin: fin, OpCode: ws.OpCode(op), Length: int64(len(payload))})
-	b.Write(payload)
-	return b.Bytes()
+	b := wsclient.AppendHeader(nil, wsclient.Header{Fin: fin, Op: op, Len: uint64(len(payload))})
+	return append(b, payload...)
 }
 
 func TestPatternAndStamp(t *testing.T) {

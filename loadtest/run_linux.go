@@ -313,16 +313,10 @@ func (r *runner) ramp(ctx context.Context) {
 // openConn dials one connection to target i (modulo the targets) and hands
 // it to a loop; the broadcast sender always goes to loop 0.
 func (r *runner) openConn(ctx context.Context, role uint8, i int) bool {
-	r.c.attempts.Add(1)
-	t0 := time.Now()
-	nc, rest, err := r.d.dial(ctx, i)
-	if err != nil {
-		if !ctxDone(ctx) {
-			r.errs.addErr(errKind(err, ErrKindDial), err)
-		}
+	nc, rest, ok := r.dialCounted(ctx, i)
+	if !ok {
 		return false
 	}
-	r.hs.record(int64(time.Since(t0)))
 	c := newConn(role, &r.plan, r.o.MaxMessageSize, rand.Uint64())
 	c.pending = rest
 	if tc, ok := nc.(*tls.Conn); ok {
@@ -343,6 +337,22 @@ func (r *runner) openConn(ctx context.Context, role uint8, i int) bool {
 	}
 	l.adopt(c)
 	return true
+}
+
+// dialCounted dials target i, counting the attempt, the handshake latency
+// and any error (except one caused by ctx ending).
+func (r *runner) dialCounted(ctx context.Context, i int) (net.Conn, []byte, bool) {
+	r.c.attempts.Add(1)
+	t0 := time.Now()
+	nc, rest, err := r.d.dial(ctx, i)
+	if err != nil {
+		if !ctxDone(ctx) {
+			r.errs.addErr(errKind(err, ErrKindDial), err)
+		}
+		return nil, nil, false
+	}
+	r.hs.record(int64(time.Since(t0)))
+	return nc, rest, true
 }
 
 // deadConns is the number of connections that ended before their quota.
