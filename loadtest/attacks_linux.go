@@ -243,7 +243,7 @@ func (e *attackEnv) dialTCP(ctx context.Context, rcvBuf int) (net.Conn, error) {
 func (e *attackEnv) upgradeRequest(extra string) ([]byte, string) {
 	key := wsclient.NewKey()
 	req := "GET " + e.t.path + " HTTP/1.1\r\nHost: " + e.t.host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + extra + "\r\n"
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + string(e.d.extra) + extra + "\r\n"
 	return []byte(req), key
 }
 
@@ -601,7 +601,7 @@ func (e *attackEnv) slowReader(ctx context.Context) attackResult {
 		return attackResult{outcome: endKind(err), closeMS: -1}
 	}
 	status, head, rest, err := readHead(c, deadline)
-	if status != 101 || checkResponse(head, key) != nil {
+	if status != 101 || checkResponse(head, key, e.o.Request.Subprotocols) != nil {
 		return upgradeFailed(status, err)
 	}
 	msg := wsclient.AppendFrame(nil, wsclient.OpBinary, bytes.Repeat([]byte("slow"), slowReaderMsg/4), rand.Uint32())

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"flag"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -17,6 +18,9 @@ type cliFlags struct {
 	scenario string
 	jsonPath string
 	sources  string
+
+	headers, subprotocols      stringList
+	cookies, cert, key, caFile string
 
 	size, inflight, messages int
 	rate                     float64
@@ -50,7 +54,13 @@ func (f *cliFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.sources, "sources", "", "source addresses to bind: a count N (127.0.0.1..N), a range 127.0.0.1-127.0.0.50, or a list")
 	fs.BoolVar(&o.Insecure, "insecure", false, "wss: do not verify the server certificate (self-signed servers)")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow non-loopback targets and sources")
-	fs.StringVar(&o.Origin, "origin", "", "Origin header to send")
+	fs.StringVar(&o.Request.Origin, "origin", "", "Origin header to send")
+	fs.Var(&f.headers, "header", "extra request header `'Name: value'` (repeatable), e.g. -header 'Authorization: Bearer T'")
+	fs.Var(&f.subprotocols, "subprotocol", "offer this subprotocol (repeatable or comma-separated); the server must choose one")
+	fs.StringVar(&f.cookies, "cookies", "", "send the cookies in `file` (cookies.txt as curl -c writes it, or name=value lines)")
+	fs.StringVar(&f.cert, "cert", "", "wss: client certificate PEM `file` (with -key)")
+	fs.StringVar(&f.key, "key", "", "wss: client certificate key PEM `file`")
+	fs.StringVar(&f.caFile, "cacert", "", "wss: CA certificates PEM `file` to verify the server with (instead of the system's)")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "sample this server process's RSS and CPU from /proc")
 	fs.DurationVar(&o.Progress, "progress", 0, "progress line interval when stdout is not a terminal (default 1s; negative: none)")
 	fs.StringVar(&f.jsonPath, "json", "", "write the result as JSON to `file`")
@@ -75,6 +85,9 @@ func (f *cliFlags) options() (Options, error) {
 	o.URLs = f.urls
 	var err error
 	if o.Sources, err = ParseSources(f.sources); err != nil {
+		return o, err
+	}
+	if err := f.request(&o.Request); err != nil {
 		return o, err
 	}
 	echo := Echo{Size: f.size, Binary: f.binary, Inflight: f.inflight, Rate: f.rate, Messages: f.messages}
@@ -102,4 +115,33 @@ func (f *cliFlags) options() (Options, error) {
 		return o, fmt.Errorf("unknown scenario %q (want idle, echo, broadcast, churn, handshake, hostile or soak)", f.scenario)
 	}
 	return o, nil
+}
+
+// request fills the request options from the flags.
+func (f *cliFlags) request(q *Request) error {
+	if len(f.headers) > 0 {
+		q.Header = http.Header{}
+		for _, h := range f.headers {
+			if err := ParseHeader(q.Header, h); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range f.subprotocols {
+		for part := range strings.SplitSeq(p, ",") {
+			q.Subprotocols = append(q.Subprotocols, strings.TrimSpace(part))
+		}
+	}
+	var err error
+	if f.cookies != "" {
+		if q.Cookies, err = ReadCookieFile(f.cookies); err != nil {
+			return err
+		}
+	}
+	if f.cert != "" || f.key != "" || f.caFile != "" {
+		if q.TLS, err = ClientTLS(f.cert, f.key, f.caFile); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -46,15 +46,22 @@ type dialer struct {
 	tlsConf []*tls.Config // per target; nil for ws://
 	sources []netip.Addr
 	next    atomic.Uint64
+	extra   []byte // the Request's header lines
 }
 
 func newDialer(targets []target, o *Options) *dialer {
 	d := &dialer{targets: targets, opts: o, sources: o.Sources, tlsConf: make([]*tls.Config, len(targets))}
 	for i, t := range targets {
 		if t.tls {
-			d.tlsConf[i] = &tls.Config{ServerName: t.srvName, InsecureSkipVerify: o.Insecure} //nolint:gosec // for self-signed test servers
+			c := &tls.Config{}
+			if o.Request.TLS != nil {
+				c = o.Request.TLS.Clone()
+			}
+			c.ServerName, c.InsecureSkipVerify = t.srvName, o.Insecure //nolint:gosec // for self-signed test servers
+			d.tlsConf[i] = c
 		}
 	}
+	d.extra = o.Request.appendHeaders(nil)
 	return d
 }
 
@@ -109,11 +116,9 @@ func (d *dialer) upgrade(c net.Conn, t *target) ([]byte, error) {
 	req = append(req, t.host...)
 	req = append(req, "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "...)
 	req = append(req, key...)
-	if d.opts.Origin != "" {
-		req = append(req, "\r\nOrigin: "...)
-		req = append(req, d.opts.Origin...)
-	}
-	req = append(req, "\r\n\r\n"...)
+	req = append(req, "\r\n"...)
+	req = append(req, d.extra...)
+	req = append(req, "\r\n"...)
 	if _, err := c.Write(req); err != nil {
 		return nil, &kindError{errKind(err, ErrKindHandshake), err}
 	}
@@ -130,7 +135,7 @@ func (d *dialer) upgrade(c net.Conn, t *target) ([]byte, error) {
 		n, err := c.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if end := bytes.Index(buf, []byte("\r\n\r\n")); end >= 0 {
-			if herr := checkResponse(buf[:end], key); herr != nil {
+			if herr := checkResponse(buf[:end], key, d.opts.Request.Subprotocols); herr != nil {
 				return nil, herr
 			}
 			rest := buf[end+4:]
@@ -146,7 +151,7 @@ func (d *dialer) upgrade(c net.Conn, t *target) ([]byte, error) {
 }
 
 // checkResponse validates the status line and the upgrade headers.
-func checkResponse(head []byte, key string) error {
+func checkResponse(head []byte, key string, offered []string) error {
 	lines := bytes.Split(head, []byte("\r\n"))
 	status := lines[0]
 	if !bytes.HasPrefix(status, []byte("HTTP/1.1 ")) || len(status) < 12 {
@@ -161,6 +166,7 @@ func checkResponse(head []byte, key string) error {
 	}
 	want := wsclient.AcceptKey(key)
 	var upgrade, accept bool
+	var proto []byte
 	for _, l := range lines[1:] {
 		name, val, ok := bytes.Cut(l, []byte(":"))
 		if !ok {
@@ -172,10 +178,31 @@ func checkResponse(head []byte, key string) error {
 			upgrade = bytes.EqualFold(val, []byte("websocket"))
 		case bytes.EqualFold(bytes.TrimSpace(name), []byte("Sec-WebSocket-Accept")):
 			accept = string(val) == want
+		case bytes.EqualFold(bytes.TrimSpace(name), []byte("Sec-WebSocket-Protocol")):
+			proto = val
 		}
 	}
 	if !upgrade || !accept {
 		return &kindError{ErrKindHandshake, fmt.Errorf("missing or wrong Upgrade/Sec-WebSocket-Accept (upgrade %v accept %v)", upgrade, accept)}
 	}
-	return nil
+	return checkSubprotocol(proto, offered)
+}
+
+// checkSubprotocol checks the server's Sec-WebSocket-Protocol answer: one of
+// the offered protocols when there was an offer, nothing otherwise.
+func checkSubprotocol(chosen []byte, offered []string) error {
+	switch {
+	case len(offered) == 0 && chosen == nil:
+		return nil
+	case len(offered) == 0:
+		return &kindError{ErrKindSubprotocol, fmt.Errorf("server chose subprotocol %q although none was offered", chosen)}
+	case chosen == nil:
+		return &kindError{ErrKindSubprotocol, fmt.Errorf("server chose none of the subprotocols %q", offered)}
+	}
+	for _, p := range offered {
+		if string(chosen) == p {
+			return nil
+		}
+	}
+	return &kindError{ErrKindSubprotocol, fmt.Errorf("server chose subprotocol %q, which was not offered (%q)", chosen, offered)}
 }

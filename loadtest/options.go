@@ -43,7 +43,7 @@ type Options struct {
 	Sources     []netip.Addr // local addresses to bind, used round-robin (default: let the kernel choose)
 	Insecure    bool         // wss: skip certificate verification (self-signed servers)
 	AllowRemote bool         // allow non-loopback targets and sources
-	Origin      string       // optional Origin header
+	Request     Request      // headers, subprotocols, cookies and TLS settings of every upgrade request
 
 	ServerPID      int           // sample this process's RSS and CPU time from /proc (0: off)
 	SampleInterval time.Duration // /proc sampling interval for ServerPID (default 500ms)
@@ -134,6 +134,9 @@ func (o *Options) validate(ctx context.Context) ([]target, error) {
 		return nil, fmt.Errorf("Conns %d is over the limit %d", o.Conns, maxConns)
 	case o.Ramp < 0:
 		return nil, errors.New("Ramp must not be negative")
+	}
+	if err := o.Request.check(); err != nil {
+		return nil, err
 	}
 	if err := o.Scenario.check(o); err != nil {
 		return nil, err

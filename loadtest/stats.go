@@ -22,6 +22,7 @@ const (
 	ErrKindUnexpectedMsg   = "unexpected_message" // echo arrived with nothing outstanding
 	ErrKindCloseTimeout    = "close_timeout"      // no close reply within Options.CloseTimeout
 	ErrKindIO              = "io"                 // other socket error
+	ErrKindSubprotocol     = "subprotocol"        // the server chose no offered subprotocol, or one not offered
 )
 
 // histogram bounds, in microseconds.
