@@ -43,12 +43,16 @@ const (
 	exitOK     = 0 // run finished without errors
 	exitErrors = 1 // run finished with errors, or could not run
 	exitUsage  = 2 // bad command line
+	exitFailed = 3 // a -threshold failed
 )
 
 // Main is the `wsloop loadtest` command: it parses args (without the
 // command name), runs the test, prints progress and a summary to stdout and
 // problems to stderr, and writes -json. It returns 0 when the run had no
-// errors, 1 when it had errors or could not run, 2 on a usage error. An
+// errors, 1 when it had errors or could not run, 2 on a usage error. With
+// -threshold the thresholds decide instead of the error count: 0 when all
+// pass, 3 when any fails (a run that could not run, or a failed hostile or
+// soak verdict, is still 1). An
 // interrupt (SIGINT) or ctx cancellation ends the run early; the summary is
 // still printed.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -90,6 +94,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitErrors
 	}
+	thresholdsOK := res.JudgeThresholds(f.thresholds)
 	fmt.Fprintln(stdout)
 	res.WriteSummary(stdout)
 	if f.jsonPath != "" {
@@ -98,7 +103,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitErrors
 		}
 	}
-	if res.ErrorsTotal > 0 || res.failed() {
+	switch {
+	case res.failed():
+		return exitErrors
+	case len(f.thresholds) > 0:
+		if !thresholdsOK {
+			return exitFailed
+		}
+		return exitOK
+	case res.ErrorsTotal > 0:
 		return exitErrors
 	}
 	return exitOK

@@ -20,6 +20,7 @@ type cliFlags struct {
 	sources  string
 
 	headers, subprotocols      stringList
+	thresholds                 thresholdList
 	cookies, cert, key, caFile string
 
 	size, inflight, messages int
@@ -37,6 +38,26 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+// thresholdList is the repeatable -threshold flag.
+type thresholdList []Threshold
+
+func (l *thresholdList) String() string {
+	var s []string
+	for _, t := range *l {
+		s = append(s, t.Expr)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *thresholdList) Set(s string) error {
+	t, err := ParseThreshold(s)
+	if err != nil {
+		return err
+	}
+	*l = append(*l, t)
+	return nil
+}
 
 // register declares the flags on fs.
 func (f *cliFlags) register(fs *flag.FlagSet) {
@@ -63,6 +84,7 @@ func (f *cliFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.caFile, "cacert", "", "wss: CA certificates PEM `file` to verify the server with (instead of the system's)")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "sample this server process's RSS and CPU from /proc")
 	fs.DurationVar(&o.Progress, "progress", 0, "progress line interval when stdout is not a terminal (default 1s; negative: none)")
+	fs.Var(&f.thresholds, "threshold", "pass/fail `condition` on the result, e.g. 'p99<50ms', 'errors==0', 'rate>=10000' (repeatable); any failing one exits 3")
 	fs.StringVar(&f.jsonPath, "json", "", "write the result as JSON to `file`")
 	fs.IntVar(&o.Loops, "loops", 0, "client event loops (default GOMAXPROCS)")
 	fs.IntVar(&o.DialWorkers, "dial-workers", 0, "concurrent dials and handshakes (default 64)")

@@ -45,6 +45,8 @@ type Result struct {
 	Attacks map[string]*AttackStats `json:"attacks,omitempty"` // hostile: what the server did to each attack kind
 	Soak    *SoakStats              `json:"soak,omitempty"`    // soak: per-cycle figures and verdict
 
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"` // the -threshold conditions and whether each passed
+
 	lat, hsLat *hdrhistogram.Histogram // latency histograms behind Latency and Handshake
 }
 
@@ -203,6 +205,13 @@ func (r *Result) WriteSummary(w io.Writer) {
 		if s.SampleError != "" {
 			row("server note", "%s", s.SampleError)
 		}
+	}
+	for _, t := range r.Thresholds {
+		verdict := "pass"
+		if !t.Pass {
+			verdict = "FAIL"
+		}
+		row("threshold", "%s  %s  (actual %.4g)", verdict, t.Expr, t.Actual)
 	}
 	r.writeHostileRows(row)
 	r.writeSoakRows(row)
