@@ -47,9 +47,7 @@ func (r *runner) cycleSetup(p loadPlan) error {
 
 // cycleTraffic is the traffic phase of churn and handshake.
 func (r *runner) cycleTraffic(ctx context.Context, rate float64, limit int) error {
-	if r.progress != nil {
-		r.progress.begin(r)
-	}
+	r.beginWatching()
 	rctx, cancel := context.WithDeadline(ctx, r.deadline)
 	defer cancel()
 	r.smp.mark(markTrafficStart)

@@ -240,6 +240,7 @@ func (h *Hostile) result(r *runner, out *Result) {
 	out.Errors = mergeCounts(base.Errors, res.Errors)
 	out.ErrorSamples = mergeSamples(base.ErrorSamples, res.ErrorSamples)
 	out.ErrorsTotal += base.ErrorsTotal
+	out.Series = shiftSeries(shiftSeries(nil, base.Series, 0), res.Series, hr.attackStart.Seconds())
 	out.Attacks = hr.book.m
 	for _, a := range out.Attacks {
 		hs.AttackFailures += a.Failures

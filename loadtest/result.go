@@ -45,6 +45,7 @@ type Result struct {
 	Attacks map[string]*AttackStats `json:"attacks,omitempty"` // hostile: what the server did to each attack kind
 	Soak    *SoakStats              `json:"soak,omitempty"`    // soak: per-cycle figures and verdict
 
+	Series     []SeriesPoint     `json:"series,omitempty"`     // one point per second: throughput, latency, connections, errors, server CPU and RSS
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"` // the -threshold conditions and whether each passed
 
 	lat, hsLat *hdrhistogram.Histogram // latency histograms behind Latency and Handshake

@@ -46,7 +46,8 @@ type runner struct {
 	start    time.Time
 	deadline time.Time // start + Duration: the end of ramp plus traffic
 	progress *Progress
-	smp      *sampler // nil without ServerPID
+	smp      *sampler         // nil without ServerPID
+	series   *seriesCollector // nil until loops or cycle workers start
 	nofile   uint64
 
 	c    counters
@@ -117,13 +118,18 @@ func Run(ctx context.Context, o Options, progress *Progress) (*Result, error) {
 	if progress != nil {
 		progress.end()
 	}
+	series := r.series.finish()
 	r.smp.mark(markAfter)
 	if err != nil {
 		r.smp.finish(serverLoad{})
 		return nil, err
 	}
 	res := r.result(ctx, u0, s0)
+	res.Series = series
 	sc.result(r, res)
+	if res.Server != nil {
+		fillServerSeries(res.Series, res.Server.Samples)
+	}
 	return res, nil
 }
 
@@ -212,14 +218,21 @@ func (r *runner) openConns(ctx context.Context) error {
 	if err := r.startLoops(); err != nil {
 		return err
 	}
-	if r.progress != nil {
-		r.progress.begin(r)
-	}
+	r.beginWatching()
 	rctx, cancel := context.WithDeadline(ctx, r.deadline)
 	defer cancel()
 	r.ramp(rctx)
 	r.rampEnd = time.Since(r.start)
 	return nil
+}
+
+// beginWatching starts the progress reporter and the series collector, once
+// the loops exist.
+func (r *runner) beginWatching() {
+	if r.progress != nil {
+		r.progress.begin(r)
+	}
+	r.series = startSeries(r)
 }
 
 // holdTraffic runs the traffic phase of the connection-holding scenarios:

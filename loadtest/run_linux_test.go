@@ -257,3 +257,29 @@ func mustSources(t *testing.T, s string) []netip.Addr {
 	}
 	return a
 }
+
+// A run of a few seconds has one series point a second, each with the
+// throughput, latency and open connections of that second, and the server
+// columns when the server is sampled.
+func TestSeries(t *testing.T) {
+	s := startServer(t, "echo", false)
+	o := quick(s.url, &Echo{Rate: 500})
+	o.Conns, o.Duration, o.ServerPID, o.SampleInterval = 5, 3200*time.Millisecond, os.Getpid(), 100*time.Millisecond
+	res := mustRun(t, o)
+	if n := len(res.Series); n < 3 || n > 6 {
+		t.Fatalf("%d points for a 3.2 s run: %+v", n, res.Series)
+	}
+	var recv uint64
+	for i, p := range res.Series {
+		recv += p.Received
+		if i > 0 && p.T-res.Series[i-1].T < 0.5 {
+			t.Errorf("points %d and %d are %.2f s apart", i-1, i, p.T-res.Series[i-1].T)
+		}
+		if i >= 1 && i < 3 && (p.Received == 0 || p.P99 <= 0 || p.P50 > p.P99 || p.Open != 5 || p.ServerRSSK <= 0) {
+			t.Errorf("point %d: %+v", i, p)
+		}
+	}
+	if recv > res.Messages.Received || recv == 0 {
+		t.Errorf("series received %d, total %d", recv, res.Messages.Received)
+	}
+}

@@ -53,6 +53,7 @@ func (s *Soak) traffic(ctx context.Context, r *runner) error {
 			return err
 		}
 		addCycle(sr.total, cr, sr.lat, sr.hs)
+		sr.total.Series = shiftSeries(sr.total.Series, cr.Series, c0.Sub(r.start).Seconds())
 		cy := SoakCycle{N: n, DurationS: time.Since(c0).Seconds(), Opened: cr.Connections.Opened, Received: cr.Messages.Received,
 			Errors: cr.ErrorsTotal, P99: cr.Latency.P99, ServerConns: -1}
 		if sr.metricsErr == nil {

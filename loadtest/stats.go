@@ -34,16 +34,18 @@ const (
 
 func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(histMin, histMax, histDigits) }
 
-// recorder holds one latency histogram for the whole run and one for the
-// current progress interval, guarded by a mutex that only its owner (a loop
-// or worker) and the progress reporter take.
+// recorder holds one latency histogram for the whole run, one for the
+// current progress interval and one for the current second of the time
+// series, guarded by a mutex that only its owner (a loop or worker), the
+// progress reporter and the series collector take.
 type recorder struct {
 	mu    sync.Mutex
 	total *hdrhistogram.Histogram
 	iv    *hdrhistogram.Histogram
+	sec   *hdrhistogram.Histogram
 }
 
-func newRecorder() *recorder { return &recorder{total: newHist(), iv: newHist()} }
+func newRecorder() *recorder { return &recorder{total: newHist(), iv: newHist(), sec: newHist()} }
 
 // record adds one latency in nanoseconds.
 func (r *recorder) record(ns int64) {
@@ -56,6 +58,7 @@ func (r *recorder) record(ns int64) {
 	r.mu.Lock()
 	_ = r.total.RecordValue(us)
 	_ = r.iv.RecordValue(us)
+	_ = r.sec.RecordValue(us)
 	r.mu.Unlock()
 }
 
