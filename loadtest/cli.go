@@ -103,6 +103,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitErrors
 		}
 	}
+	if f.report != "" {
+		if err := res.WriteHTML(f.report); err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return exitErrors
+		}
+	}
 	switch {
 	case res.failed():
 		return exitErrors

@@ -17,6 +17,7 @@ type cliFlags struct {
 	urls     stringList
 	scenario string
 	jsonPath string
+	report   string
 	sources  string
 
 	headers, subprotocols      stringList
@@ -85,6 +86,7 @@ func (f *cliFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "sample this server process's RSS and CPU from /proc")
 	fs.DurationVar(&o.Progress, "progress", 0, "progress line interval when stdout is not a terminal (default 1s; negative: none)")
 	fs.Var(&f.thresholds, "threshold", "pass/fail `condition` on the result, e.g. 'p99<50ms', 'errors==0', 'rate>=10000' (repeatable); any failing one exits 3")
+	fs.StringVar(&f.report, "report", "", "write a self-contained HTML report (summary and charts of the time series) to `file`")
 	fs.StringVar(&f.jsonPath, "json", "", "write the result as JSON to `file`")
 	fs.IntVar(&o.Loops, "loops", 0, "client event loops (default GOMAXPROCS)")
 	fs.IntVar(&o.DialWorkers, "dial-workers", 0, "concurrent dials and handshakes (default 64)")
