@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 )
@@ -18,6 +19,7 @@ type cliFlags struct {
 	scenario string
 	jsonPath string
 	report   string
+	script   string
 	sources  string
 
 	headers, subprotocols      stringList
@@ -64,7 +66,8 @@ func (l *thresholdList) Set(s string) error {
 func (f *cliFlags) register(fs *flag.FlagSet) {
 	o := &f.o
 	fs.Var(&f.urls, "url", "target `URL`; repeat it (or give several arguments) to spread the connections over several targets")
-	fs.StringVar(&f.scenario, "scenario", ScenarioEcho, "idle, echo, broadcast, churn, handshake, hostile or soak")
+	fs.StringVar(&f.scenario, "scenario", ScenarioEcho, "idle, echo, broadcast, churn, handshake, hostile, soak or script")
+	fs.StringVar(&f.script, "script", "", "run the messages of a script `file` (open/send/expect/within lines; see the README); implies -scenario script")
 	fs.IntVar(&o.Conns, "conns", 100, "connections (broadcast: receivers)")
 	fs.DurationVar(&o.Duration, "duration", 0, "ramp plus traffic time (default 10s); then a drain of at most -timeout and closing of at most -close-timeout")
 	fs.Float64Var(&o.Ramp, "ramp", 0, "connections opened per second (0: as fast as -dial-workers allow)")
@@ -115,7 +118,16 @@ func (f *cliFlags) options() (Options, error) {
 		return o, err
 	}
 	echo := Echo{Size: f.size, Binary: f.binary, Inflight: f.inflight, Rate: f.rate, Messages: f.messages}
+	if f.script != "" && f.scenario == ScenarioEcho {
+		f.scenario = ScenarioScript
+	}
 	switch f.scenario {
+	case ScenarioScript:
+		sc, err := f.readScript()
+		if err != nil {
+			return o, err
+		}
+		o.Scenario = sc
 	case ScenarioIdle:
 		o.Scenario = &Idle{}
 	case ScenarioEcho:
@@ -136,7 +148,10 @@ func (f *cliFlags) options() (Options, error) {
 	case ScenarioSoak:
 		o.Scenario = &Soak{Load: echo, Cycles: f.cycles, MetricsPath: f.metrics}
 	default:
-		return o, fmt.Errorf("unknown scenario %q (want idle, echo, broadcast, churn, handshake, hostile or soak)", f.scenario)
+		return o, fmt.Errorf("unknown scenario %q (want idle, echo, broadcast, churn, handshake, hostile, soak or script)", f.scenario)
+	}
+	if f.script != "" && f.scenario != ScenarioScript {
+		return o, fmt.Errorf("-script runs the script scenario, not %s", f.scenario)
 	}
 	return o, nil
 }
@@ -168,4 +183,22 @@ func (f *cliFlags) request(q *Request) error {
 		}
 	}
 	return nil
+}
+
+// readScript reads the -script file into a Script with the load flags.
+func (f *cliFlags) readScript() (*Script, error) {
+	if f.script == "" {
+		return nil, fmt.Errorf("-scenario script needs -script FILE")
+	}
+	file, err := os.Open(f.script)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	s, err := ParseScript(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.script, err)
+	}
+	s.Binary, s.Rate, s.Inflight, s.Messages = f.binary, f.rate, f.inflight, f.messages
+	return s, nil
 }

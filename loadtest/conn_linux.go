@@ -11,12 +11,14 @@ const (
 	roleIdle   = iota // holds the connection, answers pings
 	roleEcho          // sends patterned messages and verifies the echoes
 	roleRecv          // broadcast receiver: measures stamped messages
-	roleSender        // broadcast sender: sends stamped messages at -rate
+	roleSender        // broadcast sender: sends stamped messages at the plan's rate
+	roleScript        // sends a script's messages and matches the answers
 )
 
 // conn is one WebSocket connection owned by a loop.
 type conn struct {
 	l       *loop
+	id      uint64   // connection number in the run ({{conn}} of scripts)
 	fd      int      // socket (plain connections)
 	tp      *tlsPump // TLS connections
 	role    uint8
@@ -40,6 +42,13 @@ type conn struct {
 	msgBad      bool
 	msgStray    bool
 
+	// Script state: which message and sequence number each outstanding
+	// answer belongs to (parallel to ring), the start of the current
+	// message.
+	rmsg   []uint32
+	rseq   []uint64
+	msgBuf []byte
+
 	// Broadcast receiver state: the start of the current message.
 	head [stampLen]byte
 	hn   int
@@ -56,8 +65,17 @@ type conn struct {
 func newConn(role uint8, p *loadPlan, maxMessage int, seed uint64) *conn {
 	c := &conn{role: role, rng: seed | 1}
 	c.fr.MaxMessage = uint64(maxMessage)
-	if role == roleEcho {
+	switch role {
+	case roleEcho:
 		c.ring = make([]int64, p.inflight)
+	case roleScript:
+		c.ring = make([]int64, p.inflight)
+		c.rmsg, c.rseq = make([]uint32, p.inflight), make([]uint64, p.inflight)
+		longest := 0
+		for _, m := range p.script.cmp {
+			longest = max(longest, m.replyMax)
+		}
+		c.msgBuf = make([]byte, 0, longest+1)
 	}
 	return c
 }
@@ -74,11 +92,22 @@ func (c *conn) mask() uint32 {
 
 // startTraffic begins the scenario's sending for this connection.
 func (c *conn) startTraffic() {
-	if c.role != roleEcho || c.l.r.plan.rate > 0 {
+	if c.l.r.plan.rate > 0 {
 		return
 	}
-	for c.sendEcho() {
+	for c.sendNext() {
 	}
+}
+
+// sendNext queues the next message of an echo or script connection.
+func (c *conn) sendNext() bool {
+	switch c.role {
+	case roleEcho:
+		return c.sendEcho()
+	case roleScript:
+		return c.sendNextScript()
+	}
+	return false
 }
 
 // sendEcho queues the next echo request unless the connection is closed,
@@ -148,6 +177,8 @@ func (c *conn) OnData(_ byte, p []byte, last bool) {
 		c.echoData(p, last)
 	case roleRecv:
 		c.stampData(p, last)
+	case roleScript:
+		c.scriptData(p, last)
 	}
 }
 

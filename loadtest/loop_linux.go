@@ -33,9 +33,10 @@ type loop struct {
 	dirty  []*conn
 	sender *conn // broadcast sender, if on this loop
 
-	buf    []byte
-	events [256]syscall.EpollEvent
-	now    int64 // ns since run start, refreshed per wakeup
+	buf     []byte
+	scratch []byte // script message expansion
+	events  [256]syscall.EpollEvent
+	now     int64 // ns since run start, refreshed per wakeup
 
 	st  *msgCounters
 	rec *recorder
@@ -162,7 +163,7 @@ func (l *loop) pacing() bool {
 	if l.phase != phTraffic {
 		return false
 	}
-	return l.sender != nil || (l.r.plan.role == roleEcho && l.r.plan.rate > 0)
+	return l.sender != nil || ((l.r.plan.role == roleEcho || l.r.plan.role == roleScript) && l.r.plan.rate > 0)
 }
 
 // register adopts a new connection.
@@ -186,6 +187,9 @@ func (l *loop) register(c *conn) {
 		}
 	} else {
 		c.tp.start(l, c)
+	}
+	if c.role == roleScript {
+		c.sendOpen()
 	}
 	if len(c.pending) > 0 {
 		p := c.pending
@@ -410,7 +414,7 @@ func (l *loop) pace() {
 		}
 		return
 	}
-	if r.plan.role != roleEcho || r.plan.rate <= 0 || len(l.active) == 0 {
+	if (r.plan.role != roleEcho && r.plan.role != roleScript) || r.plan.rate <= 0 || len(l.active) == 0 {
 		return
 	}
 	rate := r.plan.rate / float64(len(r.loops))
@@ -432,7 +436,7 @@ func (l *loop) pace() {
 			if l.rr >= len(l.active) {
 				l.rr = 0
 			}
-			if l.active[l.rr].sendEcho() {
+			if l.active[l.rr].sendNext() {
 				sent = true
 				break
 			}
@@ -458,6 +462,10 @@ func (l *loop) sweep() {
 			l.closeConn(c, true)
 		case c.closeSent && !c.gotClose && l.now-c.closeSentAt >= closeTimeout:
 			l.lostConn(c, ErrKindCloseTimeout)
+		case c.role == roleScript:
+			if l.phase < phClose {
+				c.scriptTimeouts(l.now)
+			}
 		case c.rn > 0 && l.now-c.ring[c.rh] >= timeout && l.phase < phClose:
 			l.lostConn(c, ErrKindTimeout)
 		}

@@ -76,11 +76,12 @@ type loadPlan struct {
 	rate     float64 // echo: total paced msgs/s (0: closed loop); broadcast: the sender's msgs/s
 	msgLimit uint64  // echo: messages per connection; broadcast: messages sent
 
-	cycles      bool // churn or handshake: progress counts cycles
-	awaitClose  bool // cycles wait for the server's close reply
-	hsProgress  bool // progress p99 from handshake latencies
-	extraTarget int  // connections beyond Options.Conns (the broadcast sender)
-	measured    bool // server CPU per message and RSS per connection apply
+	cycles      bool    // churn or handshake: progress counts cycles
+	awaitClose  bool    // cycles wait for the server's close reply
+	hsProgress  bool    // progress p99 from handshake latencies
+	extraTarget int     // connections beyond Options.Conns (the broadcast sender)
+	measured    bool    // server CPU per message and RSS per connection apply
+	script      *Script // the script of roleScript connections
 }
 
 func (r *runner) now() int64 { return int64(time.Since(r.start)) }
@@ -331,6 +332,7 @@ func (r *runner) openConn(ctx context.Context, role uint8, i int) bool {
 		return false
 	}
 	c := newConn(role, &r.plan, r.o.MaxMessageSize, rand.Uint64())
+	c.id = uint64(i)
 	c.pending = rest
 	if tc, ok := nc.(*tls.Conn); ok {
 		c.tp = newTLSPump(tc)

@@ -23,6 +23,8 @@ const (
 	ErrKindCloseTimeout    = "close_timeout"      // no close reply within Options.CloseTimeout
 	ErrKindIO              = "io"                 // other socket error
 	ErrKindSubprotocol     = "subprotocol"        // the server chose no offered subprotocol, or one not offered
+	ErrKindReplyMismatch   = "reply_mismatch"     // script: an answer did not match what the script expects
+	ErrKindReplyTimeout    = "reply_timeout"      // script: an expected answer did not come within its time
 )
 
 // histogram bounds, in microseconds.
@@ -83,13 +85,14 @@ type msgCounters struct {
 	bytesRecv atomic.Uint64 // payload bytes received
 	lost      atomic.Uint64 // echo requests outstanding on connections that ended
 	skipped   atomic.Uint64 // paced sends skipped because the connection was backlogged
-	foreign   atomic.Uint64 // messages without a stamp (broadcast)
+	foreign   atomic.Uint64 // messages without a stamp (broadcast), or unsolicited (script)
+	expected  atomic.Uint64 // script: answers expected
 	_         [64]byte
 }
 
 // msgTotals is a plain sum of msgCounters.
 type msgTotals struct {
-	sent, recv, bytesSent, bytesRecv, lost, skipped, foreign uint64
+	sent, recv, bytesSent, bytesRecv, lost, skipped, foreign, expected uint64
 }
 
 func (t *msgTotals) add(m *msgCounters) {
@@ -100,6 +103,7 @@ func (t *msgTotals) add(m *msgCounters) {
 	t.lost += m.lost.Load()
 	t.skipped += m.skipped.Load()
 	t.foreign += m.foreign.Load()
+	t.expected += m.expected.Load()
 }
 
 func (c *counters) addOpen(d int64) {
