@@ -11,7 +11,7 @@ import (
 )
 
 // Usage is the help text of `wsloop loadtest`.
-const Usage = `usage: wsloop loadtest [flags] ws://host:port/path
+const Usage = `usage: wsloop loadtest [flags] ws://host:port/path [more target URLs]
 
 Generates WebSocket load against any RFC 6455 server and reports throughput,
 latency percentiles (HdrHistogram), errors by kind, the client's own CPU use
@@ -34,8 +34,13 @@ Scenarios (-scenario):
   soak       -cycles of: open -conns, echo -messages each, close all;
              reports server RSS and (via -metrics) open connections after
              every cycle
+  script     the messages of a -script file: what each connection sends
+             when it opens and then (at -rate, or the next on each answer),
+             and what answer each expects
 
-Flags:
+Several target URLs spread the connections over them in turn.
+Exit status: 0 ok, 1 errors (or a failed hostile/soak verdict), 2 usage,
+3 a -threshold failed (with -threshold the thresholds decide, not errors).
 `
 
 // exitCodes returned by Main.
@@ -60,7 +65,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, Usage)
-		fs.PrintDefaults()
+		printFlagGroups(stderr, fs)
 	}
 	var f cliFlags
 	f.register(fs)

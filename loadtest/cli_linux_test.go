@@ -123,3 +123,25 @@ func TestProgressTerminalMode(t *testing.T) {
 		t.Errorf("want exactly one newline, at the end: %q", text)
 	}
 }
+
+// -h lists every flag once, under headings by purpose, none under "Other".
+func TestUsageGroupsFlags(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := Main(context.Background(), []string{"-h"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	text := errOut.String()
+	for _, h := range []string{"Target and scenario:", "Request:", "Messages:", "Pass/fail and output:", "Hostile and soak:", "Client tuning:"} {
+		if !strings.Contains(text, "\n"+h+"\n") {
+			t.Errorf("no heading %q", h)
+		}
+	}
+	if strings.Contains(text, "\nOther:") {
+		t.Errorf("flags without a group:\n%s", text[strings.Index(text, "\nOther:"):])
+	}
+	for _, f := range []string{"-header", "-subprotocol", "-threshold", "-report", "-script", "-cookies", "-cacert"} {
+		if strings.Count(text, "\n  "+f+" ") != 1 {
+			t.Errorf("%s is not listed exactly once", f)
+		}
+	}
+}
