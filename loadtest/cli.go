@@ -43,6 +43,24 @@ Exit status: 0 ok, 1 errors (or a failed hostile/soak verdict), 2 usage,
 3 a -threshold failed (with -threshold the thresholds decide, not errors).
 `
 
+// newFlagSet returns the flag set of the command and the values it fills.
+func newFlagSet(stderr io.Writer) (*flag.FlagSet, *cliFlags) {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, Usage)
+		printFlagGroups(stderr, fs)
+	}
+	f := &cliFlags{}
+	f.register(fs)
+	return fs, f
+}
+
+// signalContext ends ctx on an interrupt (SIGINT).
+func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt)
+}
+
 // exitCodes returned by Main.
 const (
 	exitOK     = 0 // run finished without errors
@@ -61,14 +79,7 @@ const (
 // interrupt (SIGINT) or ctx cancellation ends the run early; the summary is
 // still printed.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, Usage)
-		printFlagGroups(stderr, fs)
-	}
-	var f cliFlags
-	f.register(fs)
+	fs, f := newFlagSet(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -85,13 +96,19 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "loadtest:", err)
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	ctx, stop := signalContext(ctx)
 	defer stop()
-	var prog *Progress
-	if o.Progress >= 0 {
-		prog = NewProgress(stdout, o.Progress)
+	var res *Result
+	if f.procs > 1 {
+		flagArgs, urls := args[:len(args)-fs.NArg()], fs.Args()
+		res, err = runProcs(ctx, f.procs, flagArgs, urls, f, o, stderr)
+	} else {
+		var prog *Progress
+		if o.Progress >= 0 {
+			prog = NewProgress(stdout, o.Progress)
+		}
+		res, err = Run(ctx, o, prog)
 	}
-	res, err := Run(ctx, o, prog)
 	if err != nil {
 		fmt.Fprintln(stderr, "loadtest:", err)
 		if errors.Is(err, ErrInvalidOptions) {

@@ -64,6 +64,7 @@ type ResultConfig struct {
 	Loops       int     `json:"loops"`
 	DialWorkers int     `json:"dial_workers"`
 	TLS         bool    `json:"tls"`
+	Procs       int     `json:"procs,omitempty"` // worker processes (-procs), when more than one
 }
 
 // ConnectionStats counts connections.
