@@ -47,8 +47,8 @@ func reportCharts(r *Result) []chart {
 	}
 	cs := []chart{
 		{ID: "throughput", Title: "Throughput", Unit: "msgs/s", Lines: []chartLine{
-			{"received", "#1f77b4", col(func(p SeriesPoint) float64 { return float64(p.Received) })},
-			{"sent", "#aec7e8", col(func(p SeriesPoint) float64 { return float64(p.Sent) })}}},
+			{"sent", "#aec7e8", col(func(p SeriesPoint) float64 { return float64(p.Sent) })},
+			{"received", "#1f77b4", col(func(p SeriesPoint) float64 { return float64(p.Received) })}}},
 		{ID: "latency", Title: "Latency", Unit: "ms", Lines: []chartLine{
 			{"p50", "#2ca02c", col(func(p SeriesPoint) float64 { return p.P50 })},
 			{"p99", "#d62728", col(func(p SeriesPoint) float64 { return p.P99 })}}},
@@ -132,9 +132,9 @@ func fmtAxis(v float64) string {
 	case v >= 1e6:
 		return fmt.Sprintf("%.3gM", v/1e6)
 	case v >= 1e4:
-		return fmt.Sprintf("%.3gk", v/1e3)
+		return fmt.Sprintf("%.4gk", v/1e3)
 	}
-	return fmt.Sprintf("%.3g", v)
+	return fmt.Sprintf("%.4g", v)
 }
 
 // WriteHTML writes r as one self-contained HTML page to path: the summary
