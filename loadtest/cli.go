@@ -37,6 +37,11 @@ Scenarios (-scenario):
   script     the messages of a -script file: what each connection sends
              when it opens and then (at -rate, or the next on each answer),
              and what answer each expects
+  pubsub     -conns subscribers over the target URLs (nodes), -topics
+             topics, -publishers of them publishing -rate msgs/s in total
+             (sub/pub/msg text protocol); deliveries/s, publish-to-delivery
+             latency and lost/duplicated messages per node; -soak redials
+             dropped connections and reports outages
 
 Several target URLs spread the connections over them in turn.
 Exit status: 0 ok, 1 errors (or a failed hostile/soak verdict), 2 usage,

@@ -31,6 +31,10 @@ type cliFlags struct {
 	rate                     float64
 	binary                   bool
 
+	topics, publishers int
+	soak               bool
+	outageGap          time.Duration
+
 	attacks, metrics         string
 	attackers, attackRounds  int
 	attackTimeout, baseline  time.Duration
@@ -67,7 +71,7 @@ func (l *thresholdList) Set(s string) error {
 func (f *cliFlags) register(fs *flag.FlagSet) {
 	o := &f.o
 	fs.Var(&f.urls, "url", "target `URL`; repeat it (or give several arguments) to spread the connections over several targets")
-	fs.StringVar(&f.scenario, "scenario", ScenarioEcho, "idle, echo, broadcast, churn, handshake, hostile, soak or script")
+	fs.StringVar(&f.scenario, "scenario", ScenarioEcho, "idle, echo, broadcast, churn, handshake, hostile, soak, script or pubsub")
 	fs.StringVar(&f.script, "script", "", "run the messages of a script `file` (open/send/expect/within lines; see the README); implies -scenario script")
 	fs.IntVar(&o.Conns, "conns", 100, "connections (broadcast: receivers)")
 	fs.DurationVar(&o.Duration, "duration", 0, "ramp plus traffic time (default 10s); then a drain of at most -timeout and closing of at most -close-timeout")
@@ -104,6 +108,10 @@ func (f *cliFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.attackTimeout, "attack-timeout", 0, "hostile: how long an attack waits for the server to close it; set to the server's handshake timeout plus a margin (default 12s)")
 	fs.DurationVar(&f.baseline, "baseline", 0, "hostile: attacker-free echo phase before the attack phase (default 3s)")
 	fs.IntVar(&f.serverMaxMessage, "server-max-message", 0, "hostile: the server's message size limit; the oversize attack declares one byte more (default 16 MiB)")
+	fs.IntVar(&f.topics, "topics", 0, "pubsub: topics (default 1)")
+	fs.IntVar(&f.publishers, "publishers", 0, "pubsub: connections that also publish, sharing -rate (default one per target URL)")
+	fs.BoolVar(&f.soak, "soak", false, "pubsub: survive a node or the broker failing: dial dropped connections again, report outages and what they lost")
+	fs.DurationVar(&f.outageGap, "outage-gap", 0, "pubsub -soak: a node without deliveries this long is in an outage (default 1s)")
 	fs.IntVar(&f.cycles, "cycles", 0, "soak: cycles to run (0: until -duration)")
 	fs.StringVar(&f.metrics, "metrics", "", `hostile, soak: path of the server's metrics JSON with a "Connections" field (default /metrics; "-": none)`)
 }
@@ -132,6 +140,9 @@ func (f *cliFlags) options() (Options, error) {
 		o.Scenario = sc
 	case ScenarioIdle:
 		o.Scenario = &Idle{}
+	case ScenarioPubSub:
+		o.Scenario = &PubSub{Topics: f.topics, Publishers: f.publishers, Rate: f.rate, Size: f.size, Messages: f.messages,
+			Soak: f.soak, OutageGap: f.outageGap}
 	case ScenarioEcho:
 		o.Scenario = &echo
 	case ScenarioBroadcast:
@@ -150,7 +161,7 @@ func (f *cliFlags) options() (Options, error) {
 	case ScenarioSoak:
 		o.Scenario = &Soak{Load: echo, Cycles: f.cycles, MetricsPath: f.metrics}
 	default:
-		return o, fmt.Errorf("unknown scenario %q (want idle, echo, broadcast, churn, handshake, hostile, soak or script)", f.scenario)
+		return o, fmt.Errorf("unknown scenario %q (want idle, echo, broadcast, churn, handshake, hostile, soak, script or pubsub)", f.scenario)
 	}
 	if f.script != "" && f.scenario != ScenarioScript {
 		return o, fmt.Errorf("-script runs the script scenario, not %s", f.scenario)

@@ -17,6 +17,7 @@ var flagGroups = []struct {
 	{"Request", []string{"header", "origin", "subprotocol", "cookies", "insecure", "cert", "key", "cacert"}},
 	{"Messages", []string{"size", "binary", "rate", "inflight", "messages", "script"}},
 	{"Pass/fail and output", []string{"threshold", "json", "report", "progress", "server-pid"}},
+	{"Pub/sub", []string{"topics", "publishers", "soak", "outage-gap"}},
 	{"Hostile and soak", []string{"attacks", "attackers", "attack-rounds", "attack-timeout", "baseline", "server-max-message", "cycles", "metrics"}},
 	{"Client tuning", []string{"procs", "loops", "dial-workers", "timeout", "close-timeout", "max-message"}},
 }

@@ -13,17 +13,21 @@ const (
 	roleRecv          // broadcast receiver: measures stamped messages
 	roleSender        // broadcast sender: sends stamped messages at the plan's rate
 	roleScript        // sends a script's messages and matches the answers
+	rolePubSub        // subscribes to a topic, checks deliveries; publishers also publish
 )
 
 // conn is one WebSocket connection owned by a loop.
 type conn struct {
-	l       *loop
-	id      uint64   // connection number in the run ({{conn}} of scripts)
-	fd      int      // socket (plain connections)
-	tp      *tlsPump // TLS connections
-	role    uint8
-	idx     int    // position in l.active
-	pending []byte // bytes received with the handshake response
+	l    *loop
+	id   uint64 // connection number in the run ({{conn}} of scripts)
+	node int    // index of its target URL
+
+	paceFrom float64  // pubsub publisher: traffic seconds when its pacing began (<0: not yet)
+	fd       int      // socket (plain connections)
+	tp       *tlsPump // TLS connections
+	role     uint8
+	idx      int    // position in l.active
+	pending  []byte // bytes received with the handshake response
 
 	out     []byte
 	outOff  int
@@ -63,7 +67,7 @@ type conn struct {
 }
 
 func newConn(role uint8, p *loadPlan, maxMessage int, seed uint64) *conn {
-	c := &conn{role: role, rng: seed | 1}
+	c := &conn{role: role, rng: seed | 1, paceFrom: -1}
 	c.fr.MaxMessage = uint64(maxMessage)
 	switch role {
 	case roleEcho:
@@ -76,6 +80,8 @@ func newConn(role uint8, p *loadPlan, maxMessage int, seed uint64) *conn {
 			longest = max(longest, m.replyMax)
 		}
 		c.msgBuf = make([]byte, 0, longest+1)
+	case rolePubSub:
+		c.msgBuf = make([]byte, 0, 160)
 	}
 	return c
 }
@@ -106,6 +112,8 @@ func (c *conn) sendNext() bool {
 		return c.sendEcho()
 	case roleScript:
 		return c.sendNextScript()
+	case rolePubSub:
+		return c.publish()
 	}
 	return false
 }
@@ -179,6 +187,8 @@ func (c *conn) OnData(_ byte, p []byte, last bool) {
 		c.stampData(p, last)
 	case roleScript:
 		c.scriptData(p, last)
+	case rolePubSub:
+		c.pubsubData(p, last)
 	}
 }
 

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -31,7 +32,10 @@ type loop struct {
 	byFD   []*conn
 	active []*conn
 	dirty  []*conn
-	sender *conn // broadcast sender, if on this loop
+	sender *conn   // broadcast sender, if on this loop
+	pubs   []*conn // pubsub publishers on this loop
+
+	nodeRec []*recorder // pubsub: latency per node
 
 	buf     []byte
 	scratch []byte // script message expansion
@@ -163,7 +167,7 @@ func (l *loop) pacing() bool {
 	if l.phase != phTraffic {
 		return false
 	}
-	return l.sender != nil || ((l.r.plan.role == roleEcho || l.r.plan.role == roleScript) && l.r.plan.rate > 0)
+	return l.sender != nil || (l.r.plan.role != roleIdle && l.r.plan.rate > 0)
 }
 
 // register adopts a new connection.
@@ -188,8 +192,14 @@ func (l *loop) register(c *conn) {
 	} else {
 		c.tp.start(l, c)
 	}
-	if c.role == roleScript {
+	switch c.role {
+	case roleScript:
 		c.sendOpen()
+	case rolePubSub:
+		c.pubsubOpen()
+		if int(c.id) < l.r.plan.pubsub.p.Publishers {
+			l.pubs = append(l.pubs, c)
+		}
 	}
 	if len(c.pending) > 0 {
 		p := c.pending
@@ -353,6 +363,12 @@ func (l *loop) closeConn(c *conn, clean bool) {
 	if l.sender == c {
 		l.sender = nil
 	}
+	if i := slices.Index(l.pubs, c); i >= 0 {
+		l.pubs = slices.Delete(l.pubs, i, i+1)
+	}
+	if c.role == rolePubSub && l.phase < phClose && l.r.plan.pubsub.p.Soak {
+		l.r.plan.pubsub.dropped(int(c.id))
+	}
 	if c.tp != nil {
 		c.tp.shutdown(l.r.o.CloseTimeout)
 	} else {
@@ -414,6 +430,10 @@ func (l *loop) pace() {
 		}
 		return
 	}
+	if r.plan.role == rolePubSub {
+		l.pacePublishers(elapsed)
+		return
+	}
 	if (r.plan.role != roleEcho && r.plan.role != roleScript) || r.plan.rate <= 0 || len(l.active) == 0 {
 		return
 	}
@@ -444,6 +464,25 @@ func (l *loop) pace() {
 		l.paced++
 		if !sent {
 			l.st.skipped.Add(1)
+		}
+	}
+}
+
+// pacePublishers sends each pubsub publisher's due publishes: its share of
+// the rate since it joined the traffic phase, at most 50 ms behind.
+func (l *loop) pacePublishers(elapsed float64) {
+	r := l.r
+	rate := r.plan.rate / float64(r.plan.pubsub.p.Publishers)
+	for _, c := range l.pubs {
+		if c.paceFrom < 0 {
+			c.paceFrom = elapsed
+		}
+		due := uint64((elapsed - c.paceFrom) * rate)
+		if behind := due - min(due, c.sent); behind > uint64(rate*0.05)+1 {
+			l.st.skipped.Add(behind - uint64(rate*0.05) - 1)
+			c.sent += behind - uint64(rate*0.05) - 1
+		}
+		for c.sent < due && c.publish() {
 		}
 	}
 }

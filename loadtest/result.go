@@ -44,6 +44,7 @@ type Result struct {
 	Hostile *HostileStats           `json:"hostile,omitempty"` // hostile: baseline phase and verdict
 	Attacks map[string]*AttackStats `json:"attacks,omitempty"` // hostile: what the server did to each attack kind
 	Soak    *SoakStats              `json:"soak,omitempty"`    // soak: per-cycle figures and verdict
+	PubSub  *PubSubStats            `json:"pubsub,omitempty"`  // pubsub: deliveries, latency, losses per node
 
 	Series     []SeriesPoint     `json:"series,omitempty"`     // one point per second: throughput, latency, connections, errors, server CPU and RSS
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"` // the -threshold conditions and whether each passed
@@ -215,6 +216,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 		}
 		row("threshold", "%s  %s  (actual %.4g)", verdict, t.Expr, t.Actual)
 	}
+	r.writePubSubRows(row)
 	r.writeHostileRows(row)
 	r.writeSoakRows(row)
 	tw.Flush()

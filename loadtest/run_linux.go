@@ -76,12 +76,13 @@ type loadPlan struct {
 	rate     float64 // echo: total paced msgs/s (0: closed loop); broadcast: the sender's msgs/s
 	msgLimit uint64  // echo: messages per connection; broadcast: messages sent
 
-	cycles      bool    // churn or handshake: progress counts cycles
-	awaitClose  bool    // cycles wait for the server's close reply
-	hsProgress  bool    // progress p99 from handshake latencies
-	extraTarget int     // connections beyond Options.Conns (the broadcast sender)
-	measured    bool    // server CPU per message and RSS per connection apply
-	script      *Script // the script of roleScript connections
+	cycles      bool       // churn or handshake: progress counts cycles
+	awaitClose  bool       // cycles wait for the server's close reply
+	hsProgress  bool       // progress p99 from handshake latencies
+	extraTarget int        // connections beyond Options.Conns (the broadcast sender)
+	measured    bool       // server CPU per message and RSS per connection apply
+	script      *Script    // the script of roleScript connections
+	pubsub      *pubsubRun // the state of rolePubSub connections
 }
 
 func (r *runner) now() int64 { return int64(time.Since(r.start)) }
@@ -331,8 +332,23 @@ func (r *runner) openConn(ctx context.Context, role uint8, i int) bool {
 	if !ok {
 		return false
 	}
+	return r.adoptConn(nc, rest, role, i)
+}
+
+// redialConn dials connection i again (pubsub soak): a failure is not
+// counted as an error, the caller tries again later.
+func (r *runner) redialConn(ctx context.Context, role uint8, i int) bool {
+	nc, rest, err := r.d.dial(ctx, i)
+	if err != nil {
+		return false
+	}
+	return r.adoptConn(nc, rest, role, i)
+}
+
+// adoptConn hands an upgraded connection to a loop.
+func (r *runner) adoptConn(nc net.Conn, rest []byte, role uint8, i int) bool {
 	c := newConn(role, &r.plan, r.o.MaxMessageSize, rand.Uint64())
-	c.id = uint64(i)
+	c.id, c.node = uint64(i), i%len(r.targets)
 	c.pending = rest
 	if tc, ok := nc.(*tls.Conn); ok {
 		c.tp = newTLSPump(tc)

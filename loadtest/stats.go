@@ -25,6 +25,7 @@ const (
 	ErrKindSubprotocol     = "subprotocol"        // the server chose no offered subprotocol, or one not offered
 	ErrKindReplyMismatch   = "reply_mismatch"     // script: an answer did not match what the script expects
 	ErrKindReplyTimeout    = "reply_timeout"      // script: an expected answer did not come within its time
+	ErrKindPubSub          = "pubsub_err"         // pubsub: the server answered err
 )
 
 // histogram bounds, in microseconds.
