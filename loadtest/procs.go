@@ -121,6 +121,7 @@ func runProcs(ctx context.Context, n int, args, urls []string, f *cliFlags, o Op
 	wctx, cancel := context.WithTimeout(ctx, max(o.Duration, 10*time.Second)+o.Timeout+o.CloseTimeout+workerTimeout)
 	defer cancel()
 	errs := make([]error, n)
+	werr := &lockedWriter{w: stderr}
 	var wg sync.WaitGroup
 	for i := range n {
 		conns := o.Conns / n
@@ -132,7 +133,7 @@ func runProcs(ctx context.Context, n int, args, urls []string, f *cliFlags, o Op
 		raw, _ := json.Marshal(wargs)
 		cmd := exec.CommandContext(wctx, exe)
 		cmd.Env = append(os.Environ(), workerEnv+"="+string(raw), workerOutEnv+"="+filepath.Join(dir, strconv.Itoa(i)+".json"))
-		cmd.Stderr = stderr
+		cmd.Stderr = werr
 		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 		cmd.WaitDelay = 10 * time.Second
 		wg.Go(func() { errs[i] = cmd.Run() })
@@ -163,6 +164,18 @@ func runProcs(ctx context.Context, n int, args, urls []string, f *cliFlags, o Op
 		fillServerSeries(res.Series, res.Server.Samples)
 	}
 	return res, nil
+}
+
+// lockedWriter lets the workers share one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // mergeWorkers merges the workers' results into one.

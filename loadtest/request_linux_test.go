@@ -10,6 +10,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -66,6 +68,7 @@ func startAuthServer(t *testing.T, tlsCfg *tls.Config) *authServer {
 	})
 	if tlsCfg != nil {
 		s.hs = httptest.NewUnstartedServer(h)
+		s.hs.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the test
 		s.hs.TLS = tlsCfg
 		s.hs.StartTLS()
 		s.url = "wss://" + strings.TrimPrefix(s.hs.URL, "https://") + "/ws"
