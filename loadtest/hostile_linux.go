@@ -3,7 +3,6 @@ package loadtest
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -281,26 +280,6 @@ func hostileVerdict(h *HostileStats, attacks map[string]*AttackStats) (string, [
 		return VerdictFail, reasons
 	}
 	return VerdictPass, nil
-}
-
-func mergeCounts(a, b map[string]uint64) map[string]uint64 {
-	out := maps.Clone(b)
-	if out == nil {
-		out = map[string]uint64{}
-	}
-	for k, v := range a {
-		out[k] += v
-	}
-	return out
-}
-
-func mergeSamples(a, b map[string]string) map[string]string {
-	if len(a) == 0 {
-		return b
-	}
-	out := maps.Clone(a)
-	maps.Copy(out, b)
-	return out
 }
 
 // randKey returns a random mask key.

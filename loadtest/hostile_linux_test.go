@@ -284,14 +284,7 @@ func TestHostileReportsFailures(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", w, text)
 		}
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res Result
-	if err := json.Unmarshal(raw, &res); err != nil {
-		t.Fatal(err)
-	}
+	res := readResultFile(t, path)
 	if a := res.Attacks[AttackSlowloris]; a == nil || a.Outcomes["still_open"] != 1 || a.Failures != 1 {
 		t.Errorf("slowloris %+v", a)
 	}

@@ -3,7 +3,6 @@ package loadtest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,14 +20,7 @@ func TestProcsMergesWorkers(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr %s\n%s", code, errOut.String(), out.String())
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res Result
-	if err := json.Unmarshal(raw, &res); err != nil {
-		t.Fatal(err)
-	}
+	res := readResultFile(t, path)
 	if res.Config.Procs != 2 || res.Connections.Opened != 5 || res.Messages.Received != 150 || res.Latency.Count != 150 ||
 		res.Handshake.Count != 5 || res.Client.Loops != 2 || res.ErrorsTotal != 0 || res.Server == nil {
 		t.Errorf("merged result: procs %d opened %d received %d latency %d handshakes %d loops %d errors %v server %v",

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -220,4 +221,47 @@ func (r *Result) WriteSummary(w io.Writer) {
 	r.writeHostileRows(row)
 	r.writeSoakRows(row)
 	tw.Flush()
+}
+
+// addCounts adds the connection, message and error counts of o to r
+// (peaks too; a caller whose parts ran one after another keeps the higher).
+func (r *Result) addCounts(o *Result) {
+	c, m := &r.Connections, &r.Messages
+	c.Attempts += o.Connections.Attempts
+	c.Opened += o.Connections.Opened
+	c.Peak += o.Connections.Peak
+	c.ClosedOK += o.Connections.ClosedOK
+	m.Sent += o.Messages.Sent
+	m.Received += o.Messages.Received
+	m.Expected += o.Messages.Expected
+	m.Missing += o.Messages.Missing
+	m.Skipped += o.Messages.Skipped
+	m.Foreign += o.Messages.Foreign
+	m.BytesSent += o.Messages.BytesSent
+	m.BytesRecv += o.Messages.BytesRecv
+	r.Errors = mergeCounts(o.Errors, r.Errors)
+	r.ErrorSamples = mergeSamples(r.ErrorSamples, o.ErrorSamples)
+	r.ErrorsTotal += o.ErrorsTotal
+}
+
+// mergeCounts returns the sum of two error counts.
+func mergeCounts(a, b map[string]uint64) map[string]uint64 {
+	out := maps.Clone(b)
+	if out == nil {
+		out = map[string]uint64{}
+	}
+	for k, v := range a {
+		out[k] += v
+	}
+	return out
+}
+
+// mergeSamples returns the samples of a and b, b winning.
+func mergeSamples(a, b map[string]string) map[string]string {
+	if len(a) == 0 {
+		return b
+	}
+	out := maps.Clone(a)
+	maps.Copy(out, b)
+	return out
 }

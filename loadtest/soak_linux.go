@@ -103,23 +103,11 @@ func addCycle(res, cr *Result, lat, hs *hdrhistogram.Histogram) {
 	if res.Config.Conns == 0 {
 		res.Config = cr.Config
 	}
-	c, m := &res.Connections, &res.Messages
-	c.Attempts += cr.Connections.Attempts
-	c.Opened += cr.Connections.Opened
-	c.ClosedOK += cr.Connections.ClosedOK
-	c.Peak = max(c.Peak, cr.Connections.Peak)
-	m.Sent += cr.Messages.Sent
-	m.Received += cr.Messages.Received
-	m.Expected += cr.Messages.Expected
-	m.Missing += cr.Messages.Missing
-	m.Skipped += cr.Messages.Skipped
-	m.BytesSent += cr.Messages.BytesSent
-	m.BytesRecv += cr.Messages.BytesRecv
+	peak := max(res.Connections.Peak, cr.Connections.Peak) // the cycles follow each other
+	res.addCounts(cr)
+	res.Connections.Peak = peak
 	res.RampS += cr.RampS
 	res.TrafficS += cr.TrafficS
-	res.Errors = mergeCounts(cr.Errors, res.Errors)
-	res.ErrorSamples = mergeSamples(res.ErrorSamples, cr.ErrorSamples)
-	res.ErrorsTotal += cr.ErrorsTotal
 	if cr.lat != nil {
 		lat.Merge(cr.lat)
 	}

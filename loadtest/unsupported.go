@@ -31,4 +31,9 @@ func bindNoPort(string, string, syscall.RawConn) error { return nil }
 type (
 	hostileRun struct{}
 	soakRun    struct{}
+	pubsubRun  struct{}
 )
+
+func runProcs(context.Context, int, []string, []string, *cliFlags, Options, io.Writer) (*Result, error) {
+	return nil, errUnsupported
+}

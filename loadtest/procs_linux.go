@@ -197,24 +197,9 @@ func mergeWorkers(parts []*workerResult) (*Result, error) {
 			}
 			enc.dst.Merge(h)
 		}
-		c, m := &out.Connections, &out.Messages
-		c.Attempts += r.Connections.Attempts
-		c.Opened += r.Connections.Opened
-		c.Peak += r.Connections.Peak // an upper bound: the workers' peaks need not coincide
-		c.ClosedOK += r.Connections.ClosedOK
-		m.Sent += r.Messages.Sent
-		m.Received += r.Messages.Received
-		m.Expected += r.Messages.Expected
-		m.Missing += r.Messages.Missing
-		m.Skipped += r.Messages.Skipped
-		m.Foreign += r.Messages.Foreign
-		m.BytesSent += r.Messages.BytesSent
-		m.BytesRecv += r.Messages.BytesRecv
-		m.PerSec += r.Messages.PerSec
-		m.MBPerSec += r.Messages.MBPerSec
-		out.Errors = mergeCounts(r.Errors, out.Errors)
-		out.ErrorSamples = mergeSamples(out.ErrorSamples, r.ErrorSamples)
-		out.ErrorsTotal += r.ErrorsTotal
+		out.addCounts(r) // the peaks add up to an upper bound: the workers' peaks need not coincide
+		out.Messages.PerSec += r.Messages.PerSec
+		out.Messages.MBPerSec += r.Messages.MBPerSec
 		out.RampS = max(out.RampS, r.RampS)
 		out.TrafficS = max(out.TrafficS, r.TrafficS)
 		cl := &out.Client
