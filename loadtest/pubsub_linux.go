@@ -184,7 +184,7 @@ func (p *PubSub) result(r *runner, res *Result) {
 	res.lat = all
 	res.Messages.Expected = st.Deliveries + st.Lost
 	res.Messages.Missing = st.Lost
-	res.Config.Rate = p.Rate
+	res.Config.Rate, res.Config.Size = p.Rate, p.Size
 	res.PubSub = st
 }
 
