@@ -217,3 +217,31 @@ func TestCloseRulesAndAcceptKey(t *testing.T) {
 		}
 	}
 }
+
+// Mask agrees with a byte-by-byte XOR at every length and offset.
+func TestMaskMatchesDefinition(t *testing.T) {
+	key := uint32(0xA1B2C3D4)
+	k := [4]byte{0xA1, 0xB2, 0xC3, 0xD4}
+	for n := 0; n < 70; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i * 7)
+		}
+		got := bytes.Clone(b)
+		Mask(got, key)
+		for i := range b {
+			if got[i] != b[i]^k[i%4] {
+				t.Fatalf("n=%d: byte %d = %#x, want %#x", n, i, got[i], b[i]^k[i%4])
+			}
+		}
+	}
+}
+
+func BenchmarkMask(b *testing.B) {
+	buf := make([]byte, 1<<20)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Mask(buf, 0x01020304)
+	}
+}
