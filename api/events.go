@@ -56,7 +56,11 @@ func opOf(f DataFormat) codec.OpCode {
 // its goroutine: see SSLConnectionRequestEvent), and must not block (no blocking I/O, no waiting Send, no
 // SendFile: hand such work to a goroutine). Event structs are reused
 // between calls: do not keep pointers to them, and copy byte slices (they are
-// valid only during the call).
+// valid only during the call). A panic in a handler never ends the process:
+// it closes only the connection concerned (1011 when its WebSocket is open;
+// a failed handshake for the SSL events), counts in Metrics.Panics and is
+// reported once through OnError, whose Err is or wraps an
+// *engine.PanicError; a panic in OnError or OnLog is counted and dropped.
 type Events struct {
 	OnConnectionRequest       func(*ConnectionRequestEvent)
 	OnWebSocketOpenRequest    func(*WebSocketOpenRequestEvent)
@@ -89,7 +93,10 @@ type WebSocketOpenRequestEvent struct {
 	Origin       string
 	SubProtocols []string // offered by the client, in order
 	Extensions   []string // offered extension items, in order
-	// StatusCode is 101 to accept (default), or the HTTP status to reject with.
+	// StatusCode is 101 to accept (default), or the HTTP status to reject
+	// with. It comes pre-set to 403, with Reason "origin not allowed", when
+	// the request failed the Origin check (see Config.Origins); setting it
+	// to 101 accepts the request anyway.
 	StatusCode int
 	// Reason is the body of a rejection.
 	Reason string

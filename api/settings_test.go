@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/wsloop/wsloop/engine"
 )
 
 // settingCases gives, for every name of the settings table, a value to set,
@@ -33,6 +34,9 @@ var settingCases = map[string]struct{ set, want, bad string }{
 	"outbuffersize":               {"32768", "32768", "1e3"},
 	"allowedclients":              {"127.0.0.1,10.0.0.0/8", "127.0.0.1,10.0.0.0/8", ""},
 	"maxconnections":              {"1000", "1000", "-1"},
+	"maxconnectionsperip":         {"64", "64", "-1"},
+	"handshakerateperip":          {"100", "100", "-1"},
+	"handshakeburstperip":         {"200", "200", "x"},
 	"buffermessage":               {"true", "true", "y"},
 	"maxmessagesize":              {"1048576", "1048576", "1MiB"},
 	"maxframesize":                {"4096", "4096", "-1"},
@@ -52,6 +56,8 @@ var settingCases = map[string]struct{ set, want, bad string }{
 	"maxoutboundqueue":            {"65536", "65536", "-1"},
 	"slowconsumerclose":           {"true", "true", "close"},
 	"maxpausedbytes":              {"4096", "4096", "-4096"},
+	"maxbufferedbytes":            {"268435456", "268435456", "x"},
+	"bufferwaittimeout":           {"2s", "2", "x"},
 	"pinginterval":                {"20", "20", "-20"},
 	"idletimeout":                 {"1m", "60", "forever"},
 	"waitforcloseresponse":        {"true", "true", "wait"},
@@ -216,4 +222,20 @@ func TestConfigIndexed(t *testing.T) {
 		t.Errorf("Bogus[id]: %v", err)
 	}
 	_ = net.Conn(conn)
+}
+
+// SlowConsumer is mapped to the engine's policy by meaning; an unknown
+// value is refused.
+func TestSlowConsumerPolicyMapping(t *testing.T) {
+	for _, tc := range []struct {
+		p    SlowConsumerPolicy
+		want engine.SlowConsumerPolicy
+	}{{WouldBlock, engine.PolicyWouldBlock}, {CloseSlowConsumer, engine.PolicyClose}} {
+		if got, err := tc.p.engine(); err != nil || got != tc.want {
+			t.Errorf("%d: %v, %v; want %v", tc.p, got, err, tc.want)
+		}
+	}
+	if _, err := SlowConsumerPolicy(7).engine(); !errors.Is(err, ErrBadValue) {
+		t.Errorf("policy 7: %v, want ErrBadValue", err)
+	}
 }

@@ -39,13 +39,20 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	e.metrics.Accepted.Add(1)
 	remote := addrPort(gc.RemoteAddr())
 	if e.shutting.Load() || !e.listening.Load() || !e.allowed(remote) ||
-		!e.h.Accept(remote, addrPort(gc.LocalAddr())) {
+		!e.accept(remote, addrPort(gc.LocalAddr())) {
 		e.metrics.Refused.Add(1)
 		return nil, gnet.Close
 	}
 	if max := e.opts.MaxConnections; max > 0 && e.count.Load() >= int64(max) {
 		e.metrics.Refused.Add(1)
 		return resp503, gnet.Close
+	}
+	if e.perIP != nil {
+		if refusal := e.perIP.admit(remote.Addr()); refusal != nil {
+			e.metrics.Refused.Add(1)
+			e.metrics.RefusedPerIP.Add(1)
+			return refusal, gnet.Close
+		}
 	}
 	l := e.loopOf(gc.EventLoop())
 	c := &Conn{
@@ -81,7 +88,7 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	gc.SetContext(nil)
 	l := c.loop
 	c.mu.Lock()
-	c.state = stateClosed
+	c.moveLocked(stateClosed)
 	putBuf(c.pending)
 	putBuf(c.cipher)
 	c.pending, c.cipher = nil, nil
@@ -107,6 +114,9 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	}
 	e.reg.remove(c.id)
 	e.count.Add(-1)
+	if e.perIP != nil {
+		e.perIP.release(addrPort(gc.RemoteAddr()).Addr())
+	}
 	if c.lflags&lConnected != 0 {
 		var code uint16
 		var reason string
@@ -128,13 +138,14 @@ func (c *Conn) releaseBuffers() {
 	if x == nil {
 		return
 	}
+	c.loop.releaseBudget(c, x)
 	putBuf(x.hs)
-	putBuf(x.msg)
+	c.loop.eng.putLarge(x.msg)
 	putBuf(x.held)
 	x.hs, x.msg, x.held, x.heldOff, x.parked = nil, nil, nil, 0, nil
 	// While a worker inflates a message the Inflater is the worker's: its
 	// result task releases it.
-	if x.inflater != nil && c.lflags&lInflating == 0 {
+	if x.inflater != nil && c.gate&holdInflating == 0 {
 		x.inflater.Release()
 		x.inflater = nil
 	}

@@ -8,7 +8,10 @@ import (
 
 // Handler receives the engine's events. Every method runs on the
 // connection's event loop, one at a time per connection, and must not block.
-// Byte slices passed in are valid only during the call.
+// Byte slices passed in are valid only during the call. The engine calls
+// the Handler only through its recovering wrapper (user.go): a panic in a
+// method closes only the connection concerned and is reported through
+// Error as a *PanicError; a panic in Error or Log is counted and dropped.
 type Handler interface {
 	// Accept decides on a new TCP connection before any byte is read.
 	Accept(remote netip.AddrPort, local netip.AddrPort) bool
@@ -40,7 +43,10 @@ type Handler interface {
 // OpenResponse is the answer to an upgrade request, filled by
 // Handler.OpenRequest.
 type OpenResponse struct {
-	Status      int    // 101 accepts; any 4xx/5xx rejects with that status
+	// Status is 101 to accept; any 4xx/5xx rejects with that status. It
+	// comes pre-set to 403 ("origin not allowed") when the Origin check
+	// failed: setting 101 accepts the cross-origin request anyway.
+	Status      int
 	Reason      string // body of a rejection
 	Subprotocol []byte // chosen subprotocol; must be one the client offered
 	Headers     []byte // extra response header lines ("Name: value\r\n" each)

@@ -49,6 +49,19 @@ func (c *Conn) appendMessageLocked(dst *bytebufferpool.ByteBuffer, op codec.OpCo
 	}
 	b := dst.B
 	max := e.opts.MaxFrameSize
+	if len(payload) > dropBufferAbove {
+		// Size a large message's buffer once: growing it by doubling
+		// leaves garbage worth up to twice the message.
+		need := len(b) + len(payload) + 14
+		if max > 0 {
+			need += 14 * (len(payload) / max)
+		}
+		if cap(b) < need {
+			nb := make([]byte, len(b), need)
+			copy(nb, b)
+			b = nb
+		}
+	}
 	if max <= 0 || len(payload) <= max {
 		b = codec.AppendHeader(b, op, true, rsv1, len(payload))
 		b = append(b, payload...)
@@ -94,71 +107,6 @@ func (l *loop) queueControl(c *Conn, op codec.OpCode, payload []byte) {
 	c.mu.Unlock()
 }
 
-// sendClose queues a close frame and moves the connection to closing.
-// Loop only.
-func (l *loop) sendClose(c *Conn, code uint16, reason string) {
-	if c.lflags&lCloseSent != 0 {
-		return
-	}
-	setFlag(&c.lflags, lCloseSent, true)
-	l.out = codec.AppendCloseFrame(l.out[:0], code, reason)
-	c.mu.Lock()
-	if c.state == stateOpen {
-		c.state = stateClosing
-	}
-	c.appendRawLocked(l.out)
-	c.mu.Unlock()
-}
-
-// startClose begins a server-initiated closing handshake. With
-// WaitForCloseReply the TCP connection stays open until the peer's close
-// arrives or CloseWait passes; otherwise it is closed once the close frame
-// is written. Loop only.
-func (l *loop) startClose(c *Conn, code uint16, reason string) {
-	if c.state != stateOpen {
-		return
-	}
-	c.setDisc(code, reason)
-	l.sendClose(c, code, reason)
-	if !l.eng.opts.WaitForCloseReply {
-		setFlag(&c.lflags, lCloseTCP, true)
-	}
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
-	if c.lflags&lParked != 0 || c.heldLen() > 0 {
-		// AcceptData no longer holds input back once closing: deliver
-		// what waited for it, then read the peer's close reply.
-		l.post(func(l *loop) { l.resumeInput(c) })
-	}
-}
-
-// closeAfterFlush moves c to closing and closes TCP once its queued output
-// is written, within CloseWait. Loop only.
-func (l *loop) closeAfterFlush(c *Conn) {
-	c.mu.Lock()
-	if c.state == stateHandshake || c.state == stateOpen {
-		c.state = stateClosing
-	}
-	c.markReadyLocked()
-	c.mu.Unlock()
-	setFlag(&c.lflags, lCloseTCP, true)
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
-}
-
-// closeNow closes TCP at once (buffered output gets one write attempt).
-// Loop only.
-func (l *loop) closeNow(c *Conn) {
-	if c.state == stateClosed {
-		return
-	}
-	if c.tls != nil && c.lflags&lLinger == 0 {
-		l.sendCloseNotify(c) // TLS: close_notify before the TCP FIN
-		if c.state == stateClosed {
-			return
-		}
-	}
-	_ = l.el.Close(c.gc)
-}
-
 // flush writes c's pending bytes to gnet (encrypting them first on TLS
 // connections). Loop only.
 func (l *loop) flush(c *Conn) {
@@ -166,9 +114,9 @@ func (l *loop) flush(c *Conn) {
 	buf, cipher := c.pending, c.cipher
 	c.pending, c.cipher = nil, nil
 	// The bytes taken here are on their way into gnet's buffer: count them
-	// there until afterWrite reads the real figure. Before, a sender that
-	// checked the limit in between saw an empty-looking queue and could
-	// overshoot MaxOutbound (SendFile queued up to ~1.6x the limit).
+	// there until afterWrite reads the real figure, so that a sender that
+	// checks the limit in between sees them and cannot overshoot
+	// MaxOutbound.
 	if buf != nil {
 		c.outBuffered = clamp32(int(c.outBuffered) + len(buf.B))
 	}
@@ -183,7 +131,7 @@ func (l *loop) flush(c *Conn) {
 	}
 	c.mu.Unlock()
 	if state == stateClosed {
-		putBuf(buf)
+		l.eng.putLarge(buf)
 		putBuf(cipher)
 		return
 	}
@@ -191,7 +139,7 @@ func (l *loop) flush(c *Conn) {
 		_, err := c.gc.Write(cipher.B)
 		putBuf(cipher)
 		if err != nil || c.state == stateClosed {
-			putBuf(buf)
+			l.eng.putLarge(buf)
 			return // gnet closed the connection (OnClose ran)
 		}
 	}
@@ -200,7 +148,7 @@ func (l *loop) flush(c *Conn) {
 		if c.tls != nil {
 			out, err := c.tls.Encrypt(l.tlsOut[:0], data)
 			if err != nil {
-				putBuf(buf)
+				l.eng.putLarge(buf)
 				l.closeNow(c)
 				return
 			}
@@ -210,7 +158,7 @@ func (l *loop) flush(c *Conn) {
 			data = out
 		}
 		_, err := c.gc.Write(data)
-		putBuf(buf)
+		l.eng.putLarge(buf)
 		if err != nil || c.state == stateClosed {
 			return
 		}
@@ -218,10 +166,17 @@ func (l *loop) flush(c *Conn) {
 	l.afterWrite(c, c.gc.OutboundBuffered())
 }
 
+// putBuf returns b to the pool, but leaves a buffer larger than
+// dropBufferAbove to the garbage collector: the pool would keep a few
+// large messages' worth of memory alive for good.
 func putBuf(b *bytebufferpool.ByteBuffer) {
-	if b != nil {
-		bytebufferpool.Put(b)
+	if b == nil {
+		return
 	}
+	if cap(b.B) > dropBufferAbove {
+		b.B = nil
+	}
+	bytebufferpool.Put(b)
 }
 
 // afterWrite records gnet's outbound backlog, closes drained closing
@@ -248,12 +203,11 @@ func (l *loop) afterWrite(c *Conn, ob int) {
 		}
 	}
 	c.mu.Unlock()
-	if c.lflags&lCloseTCP != 0 && queued == 0 {
-		if c.lflags&lLinger != 0 {
-			l.linger(c)
-			return
-		}
-		l.closeNow(c)
+	if l.eng.budget != nil {
+		l.countOutbound(c, queued)
+	}
+	if c.state == stateDraining && queued == 0 {
+		l.drained(c)
 		return
 	}
 	if fire {

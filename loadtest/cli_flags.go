@@ -37,6 +37,7 @@ type cliFlags struct {
 
 	attacks, metrics         string
 	attackers, attackRounds  int
+	budgetConns              int
 	attackTimeout, baseline  time.Duration
 	serverMaxMessage, cycles int
 }
@@ -105,6 +106,7 @@ func (f *cliFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.attacks, "attacks", "", "hostile: comma-separated attack kinds (default all: "+strings.Join(AttackKinds, ",")+")")
 	fs.IntVar(&f.attackers, "attackers", 0, "hostile: concurrent hostile clients (default 4)")
 	fs.IntVar(&f.attackRounds, "attack-rounds", 0, "hostile: rounds of every attack kind (default 3)")
+	fs.IntVar(&f.budgetConns, "budget-conns", 0, "hostile: connections of one budget attack, each withholding the last byte of a large message (default 60)")
 	fs.DurationVar(&f.attackTimeout, "attack-timeout", 0, "hostile: how long an attack waits for the server to close it; set to the server's handshake timeout plus a margin (default 12s)")
 	fs.DurationVar(&f.baseline, "baseline", 0, "hostile: attacker-free echo phase before the attack phase (default 3s)")
 	fs.IntVar(&f.serverMaxMessage, "server-max-message", 0, "hostile: the server's message size limit; the oversize attack declares one byte more (default 16 MiB)")
@@ -152,7 +154,7 @@ func (f *cliFlags) options() (Options, error) {
 	case ScenarioHandshake:
 		o.Scenario = &Handshake{Rate: f.rate, Cycles: f.messages}
 	case ScenarioHostile:
-		h := &Hostile{Load: echo, Attackers: f.attackers, AttackRounds: f.attackRounds, AttackTimeout: f.attackTimeout,
+		h := &Hostile{Load: echo, Attackers: f.attackers, AttackRounds: f.attackRounds, AttackTimeout: f.attackTimeout, BudgetConns: f.budgetConns,
 			Baseline: f.baseline, ServerMaxMessage: f.serverMaxMessage, MetricsPath: f.metrics}
 		if f.attacks != "" {
 			h.Attacks = strings.Split(f.attacks, ",")

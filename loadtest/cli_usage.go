@@ -18,7 +18,7 @@ var flagGroups = []struct {
 	{"Messages", []string{"size", "binary", "rate", "inflight", "messages", "script"}},
 	{"Pass/fail and output", []string{"threshold", "json", "report", "progress", "server-pid"}},
 	{"Pub/sub", []string{"topics", "publishers", "soak", "outage-gap"}},
-	{"Hostile and soak", []string{"attacks", "attackers", "attack-rounds", "attack-timeout", "baseline", "server-max-message", "cycles", "metrics"}},
+	{"Hostile and soak", []string{"attacks", "attackers", "attack-rounds", "budget-conns", "attack-timeout", "baseline", "server-max-message", "cycles", "metrics"}},
 	{"Client tuning", []string{"procs", "loops", "dial-workers", "timeout", "close-timeout", "max-message"}},
 }
 

@@ -23,11 +23,16 @@ const (
 	AttackFragFlood  = "fragflood"  // one message in 10,000 one-byte fragments
 	AttackGarbage    = "garbage"    // random bytes pipelined after the upgrade request
 	AttackVanish     = "vanish"     // half a frame, then a TCP reset
+	AttackBudget     = "budget"     // BudgetConns connections each withhold the last byte of a 15/16-limit message
 )
+
+// budgetAttackConns is the default of Hostile.BudgetConns.
+const budgetAttackConns = 60
 
 // AttackKinds lists every attack kind, in the order they run.
 var AttackKinds = []string{AttackSlowloris, AttackDribble, AttackHeaders, AttackOversize, AttackBadFrames,
-	AttackBadUTF8, AttackBomb, AttackSlowReader, AttackPingFlood, AttackFragFlood, AttackGarbage, AttackVanish}
+	AttackBadUTF8, AttackBomb, AttackSlowReader, AttackPingFlood, AttackFragFlood, AttackGarbage, AttackVanish,
+	AttackBudget}
 
 // limits of the hostile and soak options.
 const (
@@ -48,6 +53,7 @@ type Hostile struct {
 	Attackers        int           // concurrent hostile clients (default 4)
 	AttackRounds     int           // rounds of every attack kind (default 3)
 	AttackTimeout    time.Duration // how long an attack waits for the server to act (default 12s)
+	BudgetConns      int           // connections of one budget attack (default 60)
 	ServerMaxMessage int           // the server's message limit, which the oversize attack exceeds (default 16 MiB)
 	MetricsPath      string        // path of the server's metrics JSON with a "Connections" field (default /metrics; "-": none)
 
@@ -69,6 +75,9 @@ func (h *Hostile) withDefaults(o *Options) Scenario {
 	}
 	if c.AttackRounds <= 0 {
 		c.AttackRounds = 3
+	}
+	if c.BudgetConns <= 0 {
+		c.BudgetConns = budgetAttackConns
 	}
 	if c.AttackTimeout <= 0 {
 		c.AttackTimeout = 12 * time.Second
@@ -93,6 +102,8 @@ func (h *Hostile) check(o *Options) error {
 		}
 	}
 	switch {
+	case h.BudgetConns > 4096:
+		return fmt.Errorf("Hostile.BudgetConns %d is over the limit 4096", h.BudgetConns)
 	case h.Attackers > maxAttackers:
 		return fmt.Errorf("Hostile.Attackers %d is over the limit %d", h.Attackers, maxAttackers)
 	case h.AttackRounds > maxAttackRounds:

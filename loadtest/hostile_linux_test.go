@@ -187,7 +187,7 @@ func session(conn net.Conn, br io.Reader, deflate, lax bool) {
 // hostileOptions are a short hostile run against url.
 func hostileOptions(url string) Options {
 	o := quick(url, &Hostile{Load: Echo{Inflight: 2}, Baseline: 300 * time.Millisecond, Attackers: 6, AttackRounds: 1,
-		AttackTimeout: 2 * time.Second, ServerMaxMessage: hsMaxMessage})
+		AttackTimeout: 2 * time.Second, ServerMaxMessage: hsMaxMessage, BudgetConns: 4})
 	o.Conns, o.Duration = 4, 3*time.Second
 	return o
 }
