@@ -60,7 +60,17 @@ func (p *PubSub) setup(ctx context.Context, r *runner) error {
 	pr.filler = newPattern(p.Size).tmpl[:p.Size]
 	p.run = pr
 	r.plan = loadPlan{role: rolePubSub, op: wsclient.OpText, rate: p.Rate, msgLimit: limitOf(p.Messages), measured: true, pubsub: pr}
-	return r.openConns(ctx)
+	if err := r.openConns(ctx); err != nil {
+		return err
+	}
+	// Publishing starts once every open connection's subscription is
+	// confirmed (bounded by Options.Timeout), so that no subscriber counts
+	// what was published before it joined.
+	limit := time.Now().Add(r.o.Timeout)
+	for ctx.Err() == nil && time.Now().Before(limit) && pr.subscribed.Load() < uint64(max(r.c.open.Load(), 0)) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
 }
 
 func (p *PubSub) traffic(ctx context.Context, r *runner) error {
