@@ -100,8 +100,11 @@ func (l *loop) deliver(c *Conn, op codec.OpCode, comp bool, payload []byte) {
 		out, err := x.inflater.InflateWithin(l.inflated[:0], payload, e.inflateBudget, e.opts.DecompressedLimit)
 		// Keep the grown scratch buffer (Inflate returns it on errors too):
 		// growing a fresh one for every message means allocation and GC
-		// work on the loop. The tick drops a large one after a minute.
-		l.inflated, l.inflatedUsed = out[:0], l.now
+		// work on the loop. The loop drops a large one after a minute.
+		l.inflated = out[:0]
+		if cap(out) > inflateKeepCap {
+			l.noteLargeInflated()
+		}
 		if err == codec.ErrInflateBudget {
 			l.inflateAsync(c, x, op, payload)
 			return
@@ -152,7 +155,7 @@ func (l *loop) onControl(c *Conn, ev *codec.Event) {
 			l.sendClose(c, code, string(ev.CloseReason))
 		}
 		setFlag(&c.lflags, lCloseTCP, true)
-		l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+		l.scheduleIn(c, ticksFor(l.eng.opts.CloseWait))
 		// When the server started the close (WaitForCloseReply) nothing
 		// new is queued here, so no flush would run and TCP stayed open
 		// until CloseWait: list the connection for a flush, whose
@@ -183,7 +186,7 @@ func (l *loop) fail(c *Conn, err error) {
 	}
 	// After a violation the server does not wait for the close reply.
 	setFlag(&c.lflags, lCloseTCP, true)
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+	l.scheduleIn(c, ticksFor(l.eng.opts.CloseWait))
 	// A connection already closing has nothing new queued: list it for a
 	// flush so that TCP closes now rather than after CloseWait.
 	c.mu.Lock()

@@ -224,7 +224,7 @@ func (l *loop) linger(c *Conn) {
 	if s, ok := c.gc.(interface{ Fd() int }); ok {
 		_ = unix.Shutdown(s.Fd(), unix.SHUT_WR)
 	}
-	l.wheel.schedule(c, ticksFor(lingerTime))
+	l.scheduleIn(c, ticksFor(lingerTime))
 }
 
 var errForbiddenOrigin = &codec.HandshakeError{Status: 403, Reason: "origin not allowed"}

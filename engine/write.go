@@ -123,7 +123,7 @@ func (l *loop) startClose(c *Conn, code uint16, reason string) {
 	if !l.eng.opts.WaitForCloseReply {
 		setFlag(&c.lflags, lCloseTCP, true)
 	}
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+	l.scheduleIn(c, ticksFor(l.eng.opts.CloseWait))
 	if c.lflags&lParked != 0 || c.heldLen() > 0 {
 		// AcceptData no longer holds input back once closing: deliver
 		// what waited for it, then read the peer's close reply.
@@ -141,7 +141,7 @@ func (l *loop) closeAfterFlush(c *Conn) {
 	c.markReadyLocked()
 	c.mu.Unlock()
 	setFlag(&c.lflags, lCloseTCP, true)
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+	l.scheduleIn(c, ticksFor(l.eng.opts.CloseWait))
 }
 
 // closeNow closes TCP at once (buffered output gets one write attempt).
@@ -177,11 +177,16 @@ func (l *loop) flush(c *Conn) {
 	}
 	setFlag(&c.sflags, sInReady, false)
 	state := c.state
+	firstParking := false
 	if x := c.x.Load(); x != nil && x.deflater != nil && c.sflags&sParkListed == 0 && x.deflater.Holding() {
 		setFlag(&c.sflags, sParkListed, true)
 		l.parking = append(l.parking, c)
+		firstParking = len(l.parking) == 1
 	}
 	c.mu.Unlock()
+	if firstParking {
+		l.noteParking()
+	}
 	if state == stateClosed {
 		putBuf(buf)
 		putBuf(cipher)
@@ -231,7 +236,7 @@ func (l *loop) afterWrite(c *Conn, ob int) {
 	if ob > 0 && c.lflags&lCongested == 0 {
 		setFlag(&c.lflags, lCongested, true)
 		if len(l.congested) == 0 {
-			l.eng.congestion.Add(1)
+			l.noteCongested()
 		}
 		l.congested = append(l.congested, c)
 	}
