@@ -40,7 +40,7 @@ func benchLoop(b testing.TB, total, subs int) (*Engine, *loop, []*Conn) {
 	e.loopsMu.Unlock()
 	conns := make([]*Conn, total)
 	for i := range conns {
-		c := &Conn{id: e.nextID.Add(1), loop: l, gc: &benchConn{}, tSlot: -1, loopIdx: -1, state: stateOpen}
+		c := &Conn{id: e.nextID.Add(1), loop: l, gc: &benchConn{}, loopIdx: -1, state: stateOpen}
 		e.reg.add(c)
 		l.addConn(c)
 		conns[i] = c
