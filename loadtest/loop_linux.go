@@ -197,7 +197,7 @@ func (l *loop) register(c *conn) {
 		c.sendOpen()
 	case rolePubSub:
 		c.pubsubOpen()
-		if int(c.id) < l.r.plan.pubsub.p.Publishers {
+		if p := l.r.plan.pubsub.p; int(c.id) < p.Publishers && p.publishes() {
 			l.pubs = append(l.pubs, c)
 		}
 	}

@@ -39,6 +39,8 @@ type workerResult struct {
 	Result    *Result `json:"result"`
 	Latency   []byte  `json:"latency"`   // hdrhistogram V2 compressed encoding
 	Handshake []byte  `json:"handshake"` // hdrhistogram V2 compressed encoding
+
+	NodeLatency [][]byte `json:"node_latency,omitempty"` // pubsub: per node, same encoding
 }
 
 // runWorker runs one worker's share of the load and writes its
@@ -60,6 +62,12 @@ func runWorker(rawArgs, out string) int {
 		return exitUsage
 	}
 	o.ServerPID, o.Progress = 0, -1 // the parent samples the server and reports progress
+	if ps, ok := o.Scenario.(*PubSub); ok {
+		if ps.share, err = parseShare(os.Getenv(shareEnv), out); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest worker:", err)
+			return exitUsage
+		}
+	}
 	ctx, stop := signalContext(context.Background())
 	defer stop()
 	res, err := Run(ctx, o, nil)
@@ -70,6 +78,14 @@ func runWorker(rawArgs, out string) int {
 	w := workerResult{Result: res}
 	if w.Latency, err = res.lat.Encode(hdrhistogram.V2CompressedEncodingCookieBase); err == nil {
 		w.Handshake, err = res.hsLat.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	}
+	for _, h := range res.nodeLat {
+		if err != nil {
+			break
+		}
+		var b []byte
+		b, err = h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		w.NodeLatency = append(w.NodeLatency, b)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest worker:", err)
@@ -97,10 +113,11 @@ func runProcs(ctx context.Context, n int, args, urls []string, f *cliFlags, o Op
 	case o.Conns < n:
 		return nil, fmt.Errorf("%w: -procs %d needs at least as many -conns", ErrInvalidOptions, n)
 	}
+	pubsub := o.Scenario.Name() == ScenarioPubSub
 	switch o.Scenario.Name() {
-	case ScenarioIdle, ScenarioEcho, ScenarioScript:
+	case ScenarioIdle, ScenarioEcho, ScenarioScript, ScenarioPubSub:
 	default:
-		return nil, fmt.Errorf("%w: -procs runs the idle, echo and script scenarios, not %s", ErrInvalidOptions, o.Scenario.Name())
+		return nil, fmt.Errorf("%w: -procs runs the idle, echo, script and pubsub scenarios, not %s", ErrInvalidOptions, o.Scenario.Name())
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -128,11 +145,16 @@ func runProcs(ctx context.Context, n int, args, urls []string, f *cliFlags, o Op
 		if i < o.Conns%n {
 			conns++
 		}
-		wargs := append(append([]string{}, args...), "-conns", strconv.Itoa(conns), "-rate", strconv.FormatFloat(f.rate/float64(n), 'g', -1, 64))
+		rate := f.rate / float64(n)
+		if pubsub {
+			rate = f.rate // worker 0 publishes it all
+		}
+		wargs := append(append([]string{}, args...), "-conns", strconv.Itoa(conns), "-rate", strconv.FormatFloat(rate, 'g', -1, 64))
 		wargs = append(wargs, urls...)
 		raw, _ := json.Marshal(wargs)
 		cmd := exec.CommandContext(wctx, exe)
-		cmd.Env = append(os.Environ(), workerEnv+"="+string(raw), workerOutEnv+"="+filepath.Join(dir, strconv.Itoa(i)+".json"))
+		cmd.Env = append(os.Environ(), workerEnv+"="+string(raw), workerOutEnv+"="+filepath.Join(dir, strconv.Itoa(i)+".json"),
+			shareEnv+"="+strconv.Itoa(i)+"/"+strconv.Itoa(n))
 		cmd.Stderr = werr
 		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 		cmd.WaitDelay = 10 * time.Second
@@ -214,6 +236,12 @@ func mergeWorkers(parts []*workerResult) (*Result, error) {
 	out.Config.Loops = out.Client.Loops
 	out.Latency, out.Handshake = latencyOf(lat), latencyOf(hs)
 	out.lat, out.hsLat = lat, hs
+	if out.PubSub != nil {
+		var err error
+		if out.PubSub, out.nodeLat, err = mergePubSub(parts); err != nil {
+			return nil, err
+		}
+	}
 	if out.DurationS > 0 {
 		out.Client.CPUUtil = out.Client.CPUS / out.DurationS
 	}

@@ -35,8 +35,21 @@ type PubSub struct {
 	Reconnect  time.Duration // soak: how often dropped connections are dialled again (default 500ms)
 	TopicName  string        // topic name prefix (default "lt"); topics are <prefix>0 … <prefix>T-1
 
-	run *pubsubRun // run state
+	run   *pubsubRun // run state
+	share *procShare // set in a -procs worker: this worker's place among the others
 }
+
+// procShare is a -procs worker's place in a run spread over n processes:
+// the workers meet in dir (files), and only worker 0 publishes.
+type procShare struct {
+	index, n int
+	dir      string
+}
+
+// publishes reports whether this process's first Publishers connections
+// publish: always in one process; in a -procs run, worker 0's only, so that
+// every subscriber in every worker checks one sequence per publisher.
+func (p *PubSub) publishes() bool { return p.share == nil || p.share.index == 0 }
 
 // ScenarioPubSub is the PubSub scenario's name.
 const ScenarioPubSub = "pubsub"
@@ -123,12 +136,16 @@ type PubSubNode struct {
 	Latency     LatencyStats `json:"latency"`
 }
 
-// PubSubOutage is a stretch without deliveries on a node (soak).
+// PubSubOutage is a stretch without deliveries on a node, or on a node
+// from one publisher while the node's other deliveries went on (soak): the
+// latter is what a broker outage looks like when each node still delivers
+// its own publishers' messages.
 type PubSubOutage struct {
-	Node     int     `json:"node"`      // index into Nodes
-	FromS    float64 `json:"from_s"`    // last delivery before the gap, since the start of the run
-	ResumedS float64 `json:"resumed_s"` // first delivery after it; 0 if delivery never resumed
-	Lost     uint64  `json:"lost"`      // sequence numbers skipped across the gap
+	Node      int     `json:"node"`      // index into Nodes
+	Publisher int     `json:"publisher"` // the publisher whose messages stopped; -1: all of them
+	FromS     float64 `json:"from_s"`    // last delivery before the gap, since the start of the run
+	ResumedS  float64 `json:"resumed_s"` // first delivery after it; 0 if delivery never resumed
+	Lost      uint64  `json:"lost"`      // sequence numbers skipped across the gap
 }
 
 // writePubSubRows adds the pubsub rows to the summary.
@@ -147,10 +164,14 @@ func (r *Result) writePubSubRows(row func(k, format string, a ...any)) {
 		row("reconnects", "%d", p.Reconnects)
 	}
 	for _, o := range p.Outages {
+		what := fmt.Sprintf("node %d", o.Node)
+		if o.Publisher >= 0 {
+			what += fmt.Sprintf(" from publisher %d", o.Publisher)
+		}
 		if o.ResumedS == 0 {
-			row("outage", "node %d: no delivery since %.1f s, never resumed; lost %d", o.Node, o.FromS, o.Lost)
+			row("outage", "%s: no delivery since %.1f s, never resumed; lost %d", what, o.FromS, o.Lost)
 		} else {
-			row("outage", "node %d: no delivery from %.1f s, resumed at %.1f s (%.1f s); lost %d", o.Node, o.FromS, o.ResumedS, o.ResumedS-o.FromS, o.Lost)
+			row("outage", "%s: no delivery from %.1f s, resumed at %.1f s (%.1f s); lost %d", what, o.FromS, o.ResumedS, o.ResumedS-o.FromS, o.Lost)
 		}
 	}
 }

@@ -35,7 +35,9 @@ type pubsubRun struct {
 // nodeCounters are one node's counters, shared by the loops.
 type nodeCounters struct {
 	subscribers, deliveries, lost, dups atomic.Uint64
-	lastDelivery                        atomic.Int64 // ns since the run's start
+	lastDelivery                        atomic.Int64   // ns since the run's start
+	resumed                             atomic.Int64   // end of the node's last outage (soak)
+	fromPub                             []atomic.Int64 // last delivery from each publisher (soak)
 }
 
 // subState is one subscriber's view of each publisher's sequence.
@@ -46,9 +48,9 @@ type subState struct {
 }
 
 type gapEvent struct {
-	node int
-	at   int64
-	n    uint64
+	node, pub int
+	at        int64
+	n         uint64
 }
 
 func (p *PubSub) setup(ctx context.Context, r *runner) error {
@@ -56,6 +58,9 @@ func (p *PubSub) setup(ctx context.Context, r *runner) error {
 		sub: make([]subState, r.o.Conns)}
 	for i := range pr.pub {
 		pr.pub[i] = make([]atomic.Uint64, p.Topics)
+	}
+	for i := range pr.nodes {
+		pr.nodes[i].fromPub = make([]atomic.Int64, p.Publishers)
 	}
 	pr.filler = newPattern(p.Size).tmpl[:p.Size]
 	p.run = pr
@@ -70,13 +75,19 @@ func (p *PubSub) setup(ctx context.Context, r *runner) error {
 	for ctx.Err() == nil && time.Now().Before(limit) && pr.subscribed.Load() < uint64(max(r.c.open.Load(), 0)) {
 		time.Sleep(5 * time.Millisecond)
 	}
+	if p.share != nil {
+		p.share.meet(ctx, "ready", max(r.o.Timeout, maxShareWait))
+	}
 	return nil
 }
 
 func (p *PubSub) traffic(ctx context.Context, r *runner) error {
 	pr := p.run
 	var done func() bool
-	if p.Messages > 0 {
+	switch {
+	case !p.publishes():
+		done = p.share.published // worker 0 has stopped publishing
+	case p.Messages > 0:
 		done = func() bool { return pr.published.Load() >= uint64(p.Messages) }
 	}
 	if p.Soak {
@@ -95,6 +106,9 @@ func (p *PubSub) traffic(ctx context.Context, r *runner) error {
 		}
 		return time.Since(since) >= max(200*time.Millisecond, p.OutageGap/2)
 	})
+	if p.share != nil {
+		return p.share.exchangePublished(ctx, pr, max(r.o.Timeout, maxShareWait))
+	}
 	return nil
 }
 
@@ -159,9 +173,11 @@ func (p *PubSub) result(r *runner, res *Result) {
 	}
 	all := newHist()
 	end := int64(r.trafficEnd)
+	res.nodeLat = res.nodeLat[:0]
 	for i := range pr.nodes {
 		n := &pr.nodes[i]
 		h := newHist()
+		res.nodeLat = append(res.nodeLat, h)
 		for _, l := range r.loops {
 			if i < len(l.nodeRec) && l.nodeRec[i] != nil {
 				h.Merge(l.nodeRec[i].total)
@@ -174,13 +190,13 @@ func (p *PubSub) result(r *runner, res *Result) {
 		st.Lost += n.lost.Load()
 		st.Duplicates += n.dups.Load()
 		if last := n.lastDelivery.Load(); p.Soak && st.Published > 0 && end-last >= int64(p.OutageGap) {
-			pr.outs = append(pr.outs, PubSubOutage{Node: i, FromS: float64(last) / 1e9}) // never resumed
+			pr.outs = append(pr.outs, PubSubOutage{Node: i, Publisher: -1, FromS: float64(last) / 1e9}) // never resumed
 		}
 	}
 	for i := range pr.outs {
 		o := &pr.outs[i]
 		for _, g := range pr.gaps {
-			if g.node == o.Node && float64(g.at)/1e9 >= o.ResumedS && (o.ResumedS == 0 || float64(g.at)/1e9 <= o.ResumedS+p.OutageGap.Seconds()) {
+			if g.node == o.Node && (o.Publisher < 0 || g.pub == o.Publisher) && float64(g.at)/1e9 >= o.ResumedS && (o.ResumedS == 0 || float64(g.at)/1e9 <= o.ResumedS+p.OutageGap.Seconds()) {
 				o.Lost += g.n
 			}
 		}
@@ -322,10 +338,8 @@ func (c *conn) delivery(m []byte) {
 	n.deliveries.Add(1)
 	l.rec.record(l.now - sent)
 	l.nodeRecorder(c.node).record(l.now - sent)
-	if last := n.lastDelivery.Swap(l.now); last != 0 && l.now-last >= int64(pr.p.OutageGap) && pr.p.Soak {
-		pr.mu.Lock()
-		pr.outs = append(pr.outs, PubSubOutage{Node: c.node, FromS: float64(last) / 1e9, ResumedS: float64(l.now) / 1e9})
-		pr.mu.Unlock()
+	if pr.p.Soak {
+		pr.outage(c.node, pi, l.now)
 	}
 	s := &pr.sub[c.id]
 	if !s.active {
@@ -335,25 +349,50 @@ func (c *conn) delivery(m []byte) {
 	case !s.seen[pi]:
 		s.seen[pi] = true
 		if seq > s.exp[pi] {
-			pr.gap(c.node, l.now, seq-s.exp[pi])
+			pr.gap(c.node, pi, l.now, seq-s.exp[pi])
 		}
 		s.exp[pi] = max(s.exp[pi], seq+1)
 	case seq == s.exp[pi]:
 		s.exp[pi]++
 	case seq > s.exp[pi]:
-		pr.gap(c.node, l.now, seq-s.exp[pi])
+		pr.gap(c.node, pi, l.now, seq-s.exp[pi])
 		s.exp[pi] = seq + 1
 	default:
 		n.dups.Add(1)
 	}
 }
 
-// gap counts n lost messages on node, detected at time at.
-func (pr *pubsubRun) gap(node int, at int64, n uint64) {
+// outage notes a delivery on node from publisher pi at now (soak): one
+// after OutageGap or more without any delivery on the node ends an outage
+// of the node; one after as long without the publisher's messages, while
+// the node's others went on, ends an outage of that publisher on the node.
+func (pr *pubsubRun) outage(node, pi int, now int64) {
+	n := &pr.nodes[node]
+	gap := int64(pr.p.OutageGap)
+	var o *PubSubOutage
+	if last := n.lastDelivery.Swap(now); last != 0 && now-last >= gap {
+		n.resumed.Store(now)
+		o = &PubSubOutage{Node: node, Publisher: -1, FromS: float64(last) / 1e9, ResumedS: float64(now) / 1e9}
+	}
+	// A publisher sends to each topic every Publishers·Topics/Rate seconds,
+	// and a node may hold subscribers of one topic only.
+	pubGap := max(gap, int64(3*float64(pr.p.Publishers*pr.p.Topics)/pr.p.Rate*1e9))
+	if last := n.fromPub[pi].Swap(now); o == nil && last != 0 && now-last >= pubGap && last > n.resumed.Load() {
+		o = &PubSubOutage{Node: node, Publisher: pi, FromS: float64(last) / 1e9, ResumedS: float64(now) / 1e9}
+	}
+	if o != nil {
+		pr.mu.Lock()
+		pr.outs = append(pr.outs, *o)
+		pr.mu.Unlock()
+	}
+}
+
+// gap counts n lost messages of publisher pi on node, detected at time at.
+func (pr *pubsubRun) gap(node, pi int, at int64, n uint64) {
 	pr.nodes[node].lost.Add(n)
 	pr.mu.Lock()
 	if len(pr.gaps) < 1<<16 {
-		pr.gaps = append(pr.gaps, gapEvent{node, at, n})
+		pr.gaps = append(pr.gaps, gapEvent{node, pi, at, n})
 	}
 	pr.mu.Unlock()
 }

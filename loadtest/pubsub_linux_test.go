@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,7 +23,8 @@ import (
 type psBus struct {
 	mu     sync.Mutex
 	topics map[string]map[*psConn]bool
-	paused atomic.Bool
+	paused atomic.Bool // drop every publish
+	apart  atomic.Bool // deliver each publish on the publisher's node only, as nodes cut off from their broker do
 	nodes  []*psNode
 }
 
@@ -146,6 +148,9 @@ func (n *psNode) serve(w http.ResponseWriter, r *http.Request) {
 			b.mu.Unlock()
 			out := []byte("msg " + topic + " " + payload)
 			for _, s := range subs {
+				if b.apart.Load() && s.node != n {
+					continue
+				}
 				k := s.node.n.Add(1)
 				if s.node.dropEvery > 0 && k%s.node.dropEvery == 0 {
 					continue
@@ -260,6 +265,68 @@ func TestPubSubCLI(t *testing.T) {
 	for _, w := range []string{"pubsub", "published 50", "node 0", "node 1", "lost 0"} {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("summary lacks %q:\n%s", w, out.String())
+		}
+	}
+}
+
+// Nodes cut off from the broker still deliver their own publishers'
+// messages, so no node goes quiet: the soak reports, per node, each other
+// publisher whose messages stopped, when they resumed and what was lost.
+func TestPubSubSoakSeesNodesCutOff(t *testing.T) {
+	b := startBus(t, 2)
+	o := quick(b.urls()[0], &PubSub{Topics: 1, Rate: 200, Soak: true, OutageGap: 300 * time.Millisecond})
+	o.URLs, o.Conns, o.Duration = b.urls(), 4, 3*time.Second
+	go func() {
+		time.Sleep(1000 * time.Millisecond)
+		b.apart.Store(true)
+		time.Sleep(800 * time.Millisecond)
+		b.apart.Store(false)
+	}()
+	res := mustRun(t, o)
+	p := res.PubSub
+	got := map[[2]int]PubSubOutage{}
+	for _, out := range p.Outages {
+		got[[2]int{out.Node, out.Publisher}] = out
+	}
+	// Publisher 0 is on node 0, publisher 1 on node 1.
+	for _, k := range [][2]int{{0, 1}, {1, 0}} {
+		out, ok := got[k]
+		if !ok || out.ResumedS < out.FromS+0.5 || out.Lost == 0 {
+			t.Errorf("node %d from publisher %d: %+v (found %v)", k[0], k[1], out, ok)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("outages %+v: want only the two cut-off publishers", p.Outages)
+	}
+	if p.Lost == 0 || p.Lost != p.Nodes[0].Lost+p.Nodes[1].Lost {
+		t.Errorf("lost %d, nodes %+v", p.Lost, p.Nodes)
+	}
+	var text bytes.Buffer
+	res.WriteSummary(&text)
+	if !strings.Contains(text.String(), "node 0 from publisher 1: no delivery from") {
+		t.Errorf("summary:\n%s", text.String())
+	}
+}
+
+// With -procs the subscribers are spread over worker processes and the
+// first worker alone publishes: each publish reaches every subscriber of
+// every worker once, and the figures add up node by node.
+func TestPubSubProcs(t *testing.T) {
+	b := startBus(t, 2)
+	path := filepath.Join(t.TempDir(), "r.json")
+	var out, errOut bytes.Buffer
+	args := []string{"-procs", "2", "-scenario", "pubsub", "-conns", "8", "-topics", "1", "-publishers", "1", "-rate", "200",
+		"-messages", "50", "-duration", "20s", "-loops", "1", "-progress", "-1s", "-json", path, b.nodes[0].url, b.nodes[1].url}
+	if code := Main(context.Background(), args, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d, stderr %s\n%s", code, errOut.String(), out.String())
+	}
+	p := readResultFile(t, path).PubSub
+	if p == nil || p.Published != 50 || p.Subscribed != 8 || p.Deliveries != 400 || p.Lost != 0 || p.Duplicates != 0 || p.Latency.Count != 400 {
+		t.Fatalf("merged pubsub: %+v\n%s", p, out.String())
+	}
+	for i, n := range p.Nodes {
+		if n.Subscribers != 4 || n.Deliveries != 200 || n.Latency.Count != 200 || n.URL != b.nodes[i].url {
+			t.Errorf("node %d: %+v", i, n)
 		}
 	}
 }

@@ -50,7 +50,8 @@ type Result struct {
 	Series     []SeriesPoint     `json:"series,omitempty"`     // one point per second: throughput, latency, connections, errors, server CPU and RSS
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"` // the -threshold conditions and whether each passed
 
-	lat, hsLat *hdrhistogram.Histogram // latency histograms behind Latency and Handshake
+	lat, hsLat *hdrhistogram.Histogram   // latency histograms behind Latency and Handshake
+	nodeLat    []*hdrhistogram.Histogram // pubsub: latency per node
 }
 
 // ResultConfig echoes the options that shaped the run.
