@@ -132,14 +132,26 @@ func (pr *pubsubRun) redialLoop(ctx context.Context, r *runner, stop chan struct
 		ids := pr.redial
 		pr.redial = nil
 		pr.mu.Unlock()
+		// As many dials at once as the ramp uses: a node back up gets its
+		// subscribers again within a moment, not one dial after another.
 		var failed []int
+		var fmu sync.Mutex
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, max(r.o.DialWorkers, 1))
 		for _, id := range ids {
-			if r.redialConn(ctx, rolePubSub, id) {
-				pr.reconnects.Add(1)
-			} else {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				if r.redialConn(ctx, rolePubSub, id) {
+					pr.reconnects.Add(1)
+					return
+				}
+				fmu.Lock()
 				failed = append(failed, id)
-			}
+				fmu.Unlock()
+			})
 		}
+		wg.Wait()
 		pr.mu.Lock()
 		pr.redial = append(pr.redial, failed...)
 		pr.mu.Unlock()
