@@ -20,6 +20,7 @@ BASE_PORT=${BASE_PORT:-18080}
 NATS_ADDR=127.0.0.1:$((BASE_PORT - 3858))
 OUT=${OUT:-$(mktemp -d /tmp/wsloop-faults.XXXXXX)}
 BIN=${BIN:-$OUT/wsloop}
+mkdir -p "$OUT"
 
 cd "$(dirname "$0")/.."
 [ -x "$BIN" ] || go build -o "$BIN" ./cmd/wsloop

@@ -22,6 +22,7 @@ BASE_PORT=${BASE_PORT:-18080}     # nodes on BASE_PORT+1.., NATS on BASE_PORT-38
 NATS_ADDR=127.0.0.1:$((BASE_PORT - 3858))
 OUT=${OUT:-$(mktemp -d /tmp/wsloop-scale.XXXXXX)}
 BIN=${BIN:-$OUT/wsloop}
+mkdir -p "$OUT"
 EXTRA=${EXTRA:-}                  # more loadtest flags, e.g. "-soak"
 
 cd "$(dirname "$0")/.."

@@ -41,7 +41,9 @@ Scenarios (-scenario):
              topics, -publishers of them publishing -rate msgs/s in total
              (sub/pub/msg text protocol); deliveries/s, publish-to-delivery
              latency and lost/duplicated messages per node; -soak redials
-             dropped connections and reports outages
+             dropped connections and reports outages (of a node, or of
+             one publisher's messages on a node); with -procs N the
+             subscribers spread over N processes and the first publishes
 
 Several target URLs spread the connections over them in turn.
 Exit status: 0 ok, 1 errors (or a failed hostile/soak verdict), 2 usage,
