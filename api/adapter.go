@@ -66,6 +66,7 @@ func (a *adapter) OpenRequest(c *engine.Conn, req *codec.Request, resp *engine.O
 		Extensions:   exts,
 		StatusCode:   101,
 		SubProtocol:  string(resp.Subprotocol),
+		Request:      c.HTTPRequest(),
 		header:       func(name string) string { return string(req.Header(name)) },
 	}
 	fn(ev)
@@ -83,6 +84,7 @@ func (a *adapter) OpenRequest(c *engine.Conn, req *codec.Request, resp *engine.O
 		resp.Headers = h
 	}
 	ev.ResponseHeaders = nil
+	ev.Request = nil
 	ev.header = nil
 }
 

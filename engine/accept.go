@@ -37,9 +37,16 @@ func (e *Engine) allowed(ap netip.AddrPort) bool {
 // gnet.EventHandler.
 func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	e.metrics.Accepted.Add(1)
-	remote := addrPort(gc.RemoteAddr())
-	if e.shutting.Load() || !e.listening.Load() || !e.allowed(remote) ||
-		!e.h.Accept(remote, addrPort(gc.LocalAddr())) {
+	m, _ := gc.Context().(*mountReq) // handed over by Mount
+	remoteA, localA := gc.RemoteAddr(), gc.LocalAddr()
+	if m != nil && m.remote != nil {
+		remoteA, localA = m.remote, m.local
+	}
+	remote := addrPort(remoteA)
+	// StopListening concerns wsloop's own listener only: mounted
+	// connections come through the application's.
+	if e.shutting.Load() || (m == nil && !e.listening.Load()) || !e.allowed(remote) ||
+		!e.h.Accept(remote, addrPort(localA)) {
 		e.metrics.Refused.Add(1)
 		return nil, gnet.Close
 	}
@@ -57,7 +64,12 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		since:   uint32(time.Since(e.started) / time.Second),
 	}
 	c.lastRead = l.now
-	if e.bridge != nil {
+	if m != nil && m.remote != nil {
+		// Before the registry publishes c: other goroutines read them.
+		x := c.ext()
+		x.remote, x.local, x.pumpedTLS = m.remote, m.local, m.tls
+	}
+	if e.bridge != nil && m == nil {
 		// Before the registry publishes c: other goroutines read c.tls.
 		c.tls = e.bridge.NewConn(tlsTransport{c}, gc.RemoteAddr(), gc.LocalAddr())
 	}
@@ -67,6 +79,9 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	l.addConn(c)
 	if e.opts.HandshakeTimeout > 0 {
 		l.wheel.schedule(c, ticksFor(e.opts.HandshakeTimeout))
+	}
+	if m != nil {
+		l.openMounted(c, m)
 	}
 	return nil, gnet.None
 }

@@ -82,6 +82,7 @@ const (
 	lTLSStall                     // early data waits in gnet's buffer for the TLS handshake to end
 	lInflating                    // a message is being inflated off the loop: input waits
 	lParked                       // an inflated message waits for AcceptData: input waits behind it
+	lMounting                     // mounted from net/http: its request is not processed yet, input waits
 )
 
 // inputStalled reports whether c must not read now: AcceptData is off, a
@@ -130,6 +131,12 @@ type connExtra struct {
 	timeout    atomic.Int64 // send timeout in ns, when timeoutSet
 	timeoutSet atomic.Bool
 	userData   atomic.Value
+
+	// set before the connection is published, read-only afterwards: the
+	// client's addresses and transport of a connection mounted through a
+	// pump (the loop's socket is one end of a socket pair)
+	remote, local net.Addr
+	pumpedTLS     bool
 }
 
 // ext returns the connection's extra state, allocating it on first use.
@@ -164,7 +171,13 @@ func (c *Conn) TLSState() (tls.ConnectionState, bool) {
 }
 
 // IsTLS reports whether the connection uses TLS.
-func (c *Conn) IsTLS() bool { return c.tls != nil }
+func (c *Conn) IsTLS() bool {
+	if c.tls != nil {
+		return true
+	}
+	x := c.x.Load()
+	return x != nil && x.pumpedTLS
+}
 
 // ID returns the connection's identifier, unique for the life of the engine.
 func (c *Conn) ID() uint64 { return c.id }
@@ -177,6 +190,9 @@ func (c *Conn) RemoteAddr() net.Addr {
 	if c.state == stateClosed {
 		return nil
 	}
+	if x := c.x.Load(); x != nil && x.remote != nil {
+		return x.remote
+	}
 	return c.gc.RemoteAddr()
 }
 
@@ -187,6 +203,9 @@ func (c *Conn) LocalAddr() net.Addr {
 	defer c.mu.Unlock()
 	if c.state == stateClosed {
 		return nil
+	}
+	if x := c.x.Load(); x != nil && x.local != nil {
+		return x.local
 	}
 	return c.gc.LocalAddr()
 }

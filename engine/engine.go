@@ -37,6 +37,8 @@ type Engine struct {
 	gnetEng    gnet.Engine
 	port       int
 	startErr   chan error
+	loopsUp    chan struct{} // closed by the first OnTick: gnet's loops are registered
+	loopsOnce  sync.Once
 	stopped    chan struct{}
 	runErr     error
 	listening  atomic.Bool // accepting new connections
@@ -55,7 +57,7 @@ type Engine struct {
 // fields take safe defaults.
 func New(opts Options, h Handler) (*Engine, error) {
 	opts.normalize()
-	e := &Engine{opts: opts, h: h, reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
+	e := &Engine{opts: opts, h: h, reg: newRegistry(), startErr: make(chan error, 1), loopsUp: make(chan struct{}), stopped: make(chan struct{}), started: time.Now()}
 	e.inflaters.max = opts.InflateWorkers
 	e.inflateBudget = max(0, opts.InflateInline)
 	if opts.TLS != nil {
@@ -109,10 +111,13 @@ func (e *Engine) start() error {
 		gnet.WithReusePort(e.opts.ReusePort),
 		gnet.WithReuseAddr(e.opts.ReuseAddr),
 		gnet.WithTCPNoDelay(nodelay),
-		// No gnet.WithTicker: the engine has no OnTick (BuiltinEventEngine's
-		// returns a zero delay, which made gnet's ticker goroutine spin and
-		// burn a quarter of a core on an idle server); tickLoopsForever
-		// drives the timing wheels instead.
+		// Mount registers connections while the loops run, which gnet
+		// supports only with a load balancer other than RoundRobin (whose
+		// counter is not synchronized).
+		gnet.WithLoadBalancing(gnet.LeastConnections),
+		// gnet's ticker only tells Start that the loops exist (see
+		// OnTick); tickLoopsForever drives the timing wheels.
+		gnet.WithTicker(true),
 		gnet.WithLogger(quietLogger{}),
 	}
 	if e.opts.KeepAlive > 0 {
@@ -142,7 +147,23 @@ func (e *Engine) start() error {
 	if err := <-e.startErr; err != nil {
 		return err
 	}
+	// gnet calls OnBoot before it creates its loops: wait for them, so that
+	// Mount (gnet's Register) finds them as soon as Start returns.
+	select {
+	case <-e.loopsUp:
+	case <-e.stopped:
+		return e.runErr
+	}
 	return nil
+}
+
+// OnTick is called by gnet's ticker goroutine, which gnet starts once its
+// event loops are registered: the first call tells Start they exist. It
+// then sleeps for the longest delay: the timing wheels are driven by
+// tickLoopsForever, not by gnet's ticker. It implements gnet.EventHandler.
+func (e *Engine) OnTick() (time.Duration, gnet.Action) {
+	e.loopsOnce.Do(func() { close(e.loopsUp) })
+	return time.Duration(1<<63 - 1), gnet.None
 }
 
 // OnBoot records the gnet engine, learns the bound port and applies the

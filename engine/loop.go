@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,12 +40,14 @@ type loop struct {
 	now          uint32 // ticks since start
 	req          codec.Request
 	resp         OpenResponse
-	out          []byte // scratch for building responses and control frames
-	tlsOut       []byte // scratch for ciphertext
-	plain        []byte // scratch for TLS plaintext
-	inflated     []byte // scratch for inflated messages
-	inflatedUsed uint32 // tick of its last use
-	local        any    // the handler's per-loop value (see Conn.LoopLocal)
+	out          []byte        // scratch for building responses and control frames
+	tlsOut       []byte        // scratch for ciphertext
+	plain        []byte        // scratch for TLS plaintext
+	inflated     []byte        // scratch for inflated messages
+	inflatedUsed uint32        // tick of its last use
+	local        any           // the handler's per-loop value (see Conn.LoopLocal)
+	hreq         *http.Request // the request of hreqConn, mounted from net/http, while it is answered
+	hreqConn     *Conn
 }
 
 func newLoop(e *Engine, el gnet.EventLoop) *loop {

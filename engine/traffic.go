@@ -17,6 +17,9 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	l := c.loop
+	if c.lflags&lMounting != 0 {
+		return gnet.None // after the request Mount handed over (openMounted wakes)
+	}
 	if c.lflags&lFailed != 0 {
 		// Failing: input is ignored (onFrames would drop it too), and
 		// must not pile up in gnet's buffer while the close is written.
