@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wsloop/wsloop/codec"
+	"github.com/wsloop/wsloop/engine"
 )
 
 // Upgrade hands a WebSocket upgrade request received by a net/http server
@@ -54,6 +55,7 @@ func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request) error {
 	}
 	if max := s.cfg.MaxConnections; max > 0 && e.ConnectionCount() >= max {
 		e.Metrics().Refused.Add(1)
+		e.Metrics().RefusedBy[engine.RefusedMaxConnections].Add(1)
 		http.Error(w, "server at connection limit", http.StatusServiceUnavailable)
 		return ErrRefused
 	}

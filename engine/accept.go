@@ -48,10 +48,12 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	if e.shutting.Load() || (m == nil && !e.listening.Load()) || !e.allowed(remote) ||
 		!e.h.Accept(remote, addrPort(localA)) {
 		e.metrics.Refused.Add(1)
+		e.metrics.refuse(RefusedPolicy)
 		return nil, gnet.Close
 	}
 	if max := e.opts.MaxConnections; max > 0 && e.count.Load() >= int64(max) {
 		e.metrics.Refused.Add(1)
+		e.metrics.refuse(RefusedMaxConnections)
 		return resp503, gnet.Close
 	}
 	l := e.loopOf(gc.EventLoop())
@@ -123,6 +125,7 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	e.reg.remove(c.id)
 	e.count.Add(-1)
 	if c.lflags&lConnected != 0 {
+		e.metrics.OpenWebSockets.Add(-1)
 		var code uint16
 		var reason string
 		if x != nil {

@@ -174,7 +174,7 @@ func (l *loop) fail(c *Conn, err error) {
 	if errors.As(err, &pe) {
 		code, reason = pe.Code, pe.Reason
 	}
-	l.eng.metrics.ProtocolErrors.Add(1)
+	l.eng.metrics.protocolError(code)
 	l.logf(c, 2, "closing with %d: %v", code, err)
 	l.eng.h.Error(c, err)
 	if c.state == stateOpen {

@@ -107,6 +107,7 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 			reason = "rejected"
 		}
 		e.metrics.HandshakeErrors.Add(1)
+		e.metrics.refuse(RefusedApplication)
 		l.out = codec.AppendErrorResponse(l.out[:0], status, reason, resp.Headers)
 		l.writeAndClose(c, l.out)
 		return false
@@ -142,6 +143,7 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 	c.appendRawLocked(l.out)
 	c.mu.Unlock()
 	e.metrics.Upgraded.Add(1)
+	e.metrics.OpenWebSockets.Add(1)
 	setFlag(&c.lflags, lConnected, true)
 	l.armOpenTimers(c)
 	l.callConnected(c)
@@ -186,6 +188,7 @@ func (e *Engine) originAllowed(origin []byte) bool {
 // rejectHandshake answers a bad request with its HTTP status and closes.
 func (l *loop) rejectHandshake(c *Conn, err error) {
 	l.eng.metrics.HandshakeErrors.Add(1)
+	l.eng.metrics.refuse(refuseReasonOf(err))
 	status, reason := 400, "bad request"
 	var he *codec.HandshakeError
 	if errors.As(err, &he) {

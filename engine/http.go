@@ -19,6 +19,7 @@ func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 	c.mu.Unlock()
 	if e.opts.HTTPHandler == nil {
 		e.metrics.HandshakeErrors.Add(1)
+		e.metrics.refuse(RefusedNotWebSocket)
 		l.out = codec.AppendErrorResponse(l.out[:0], 426, "WebSocket upgrade required", nil)
 		l.writeAndClose(c, l.out)
 		return

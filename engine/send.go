@@ -311,6 +311,7 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 // Loop only.
 func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 	e := l.eng
+	var delivered uint64
 	// Backwards, so that a connection closed by a failed write (swap-removed
 	// from l.conns) neither skips nor repeats anyone.
 	for i := len(l.conns) - 1; i >= 0; i-- {
@@ -366,8 +367,12 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 		c.msgsOut.Add(1)
 		c.bytesOut.Add(uint64(n))
 		c.mu.Unlock()
-		e.metrics.MessagesOut.Add(1)
-		e.metrics.BytesOut.Add(uint64(n))
+		delivered++
+	}
+	if delivered > 0 {
+		e.metrics.MessagesOut.Add(delivered)
+		e.metrics.BytesOut.Add(delivered * uint64(n))
+		e.metrics.BroadcastDelivered.Add(delivered)
 	}
 }
 

@@ -25,6 +25,7 @@ func (l *loop) onTimer(c *Conn) {
 	switch c.state {
 	case stateHandshake:
 		e.metrics.HandshakeErrors.Add(1)
+		e.metrics.refuse(RefusedTimeout)
 		l.logf(c, 2, "handshake timeout")
 		e.h.Error(c, ErrTimeout)
 		l.closeNow(c)

@@ -195,6 +195,7 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 		terr := &TLSError{Handshake: handshake, Remote: c.gc.RemoteAddr(), Err: err}
 		if handshake {
 			l.eng.metrics.HandshakeErrors.Add(1)
+			l.eng.metrics.refuse(RefusedTLS)
 			l.callTLSHandshake(c, terr)
 		}
 		l.logf(c, 2, "%v", terr)
@@ -209,6 +210,11 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 }
 
 func (l *loop) callTLSHandshake(c *Conn, err error) {
+	if err == nil {
+		l.eng.metrics.TLSHandshakes.Add(1)
+	} else {
+		l.eng.metrics.TLSHandshakeFailures.Add(1)
+	}
 	th, ok := l.eng.h.(TLSHandler)
 	if !ok {
 		return

@@ -33,6 +33,7 @@ func TestHostileAgainstServe(t *testing.T) {
 		Duration: 4 * time.Second, Baseline: 500 * time.Millisecond,
 		Timeout: 5 * time.Second, CloseTimeout: 2 * time.Second, Loops: 2, DialWorkers: 4,
 		Attackers: 4, AttackRounds: 1, AttackTimeout: 4 * time.Second, ServerMaxMessage: maxMessage,
+		MetricsPath: "/metrics.json",
 	}
 	res, err := loadtest.Run(context.Background(), o, nil)
 	if err != nil {
@@ -89,7 +90,7 @@ func TestHostileAgainstServe(t *testing.T) {
 	if res.ErrorsTotal != 0 || res.Latency.Count == 0 {
 		t.Errorf("well-behaved clients: %d errors %v, %d echoes", res.ErrorsTotal, res.Errors, res.Latency.Count)
 	}
-	// The run's last /metrics request may still be closing.
+	// The run's last /metrics.json request may still be closing.
 	m := a.srv.Metrics()
 	for deadline := time.Now().Add(5 * time.Second); m.Connections != 0 && time.Now().Before(deadline); m = a.srv.Metrics() {
 		time.Sleep(10 * time.Millisecond)

@@ -21,7 +21,7 @@ import (
 const usage = `usage: wsloop <command> [flags]
 
 commands:
-  serve        run the WebSocket server (/echo, /chat, demo page at /, /healthz, /metrics)
+  serve        run the WebSocket server (/echo, /chat, demo page at /, /healthz, /metrics, /metrics.json)
   loadtest     drive load against any ws:// or wss:// server
   conformance  run the RFC 6455/7692 conformance suite against an echo endpoint
 

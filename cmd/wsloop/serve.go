@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -34,6 +33,7 @@ type serveFlags struct {
 	selfSigned  bool
 	handshakeTO time.Duration
 	pprof       string
+	mount       string
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
@@ -55,6 +55,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file: serve wss://")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for -tls-cert")
 	fs.BoolVar(&f.selfSigned, "tls-self-signed", false, "serve wss:// with a fresh self-signed certificate (demos)")
+	fs.StringVar(&f.mount, "mount", "", "also serve the same endpoints from a net/http server on this address, upgrades handed to the event loops (TLS through net/http when TLS is on)")
 	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -101,7 +102,8 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 
 // app is the demo application: /echo echoes, /chat is a broadcast room.
 type app struct {
-	srv *api.Server
+	srv  *api.Server
+	prom http.Handler // /metrics
 }
 
 func (a *app) events() api.Events {
@@ -134,36 +136,37 @@ type chatRoom struct{}
 
 func isChat(v any) bool { _, ok := v.(chatRoom); return ok }
 
-// httpHandler serves the demo page, health and metrics.
-func (a *app) httpHandler() http.Handler {
+// httpHandler serves the demo page, health and metrics; ws answers the
+// WebSocket endpoints' paths.
+func (a *app) httpHandler(ws http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = io.WriteString(w, demoPage)
 	})
-	// The WebSocket endpoints answer plain HTTP with 426 Upgrade Required.
-	upgrade := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Upgrade", "websocket")
-		w.Header().Set("Sec-WebSocket-Version", "13")
-		http.Error(w, "this is a WebSocket endpoint: upgrade required", http.StatusUpgradeRequired)
-	}
-	mux.HandleFunc("/echo", upgrade)
-	mux.HandleFunc("/chat", upgrade)
+	mux.Handle("/echo", ws)
+	mux.Handle("/chat", ws)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(a.srv.Metrics())
-	})
+	a.metricsHandlers(mux)
 	return mux
+}
+
+// upgradeRequired answers plain HTTP requests to the WebSocket endpoints
+// on wsloop's own listener (upgrades never reach the HTTP handler there).
+func upgradeRequired(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Upgrade", "websocket")
+	w.Header().Set("Sec-WebSocket-Version", "13")
+	http.Error(w, "this is a WebSocket endpoint: upgrade required", http.StatusUpgradeRequired)
 }
 
 // startApp starts the demo application's server with cfg.
 func startApp(cfg api.Config) (*app, error) {
 	a := &app{}
-	cfg.HTTPHandler = a.httpHandler()
+	cfg.HTTPHandler = a.httpHandler(http.HandlerFunc(upgradeRequired))
 	a.srv = api.New(cfg, a.events())
+	a.prom = a.newPromHandler()
 	if err := a.srv.Listen(); err != nil {
 		return nil, err
 	}
@@ -196,8 +199,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addr := net.JoinHostPort(cfg.LocalHost, strconv.Itoa(a.srv.LocalPort()))
 	fmt.Fprintf(stdout, "wsloop listening on %s://%s  (demo page: %s://%s/  echo: %s://%s/echo  chat: %s://%s/chat)\n",
 		wsScheme, addr, scheme, addr, wsScheme, addr, wsScheme, addr)
+	var hs *http.Server
+	if f.mount != "" {
+		var maddr string
+		hs, maddr, err = a.serveMounted(f.mount, cfg.TLS, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "wsloop: -mount:", err)
+			_ = a.srv.Shutdown(context.Background())
+			return 1
+		}
+		fmt.Fprintf(stdout, "wsloop mounted in net/http on %s://%s  (echo: %s://%s/echo  chat: %s://%s/chat)\n",
+			scheme, maddr, wsScheme, maddr, wsScheme, maddr)
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "wsloop: shutting down")
+	if hs != nil {
+		_ = hs.Close() // hijacked connections are the WebSocket server's
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := a.srv.Shutdown(sctx); err != nil {

@@ -1,0 +1,47 @@
+package interop_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+)
+
+// TestMounted drives the endpoints that `wsloop serve -mount` serves from a
+// net/http server (upgrades handed to wsloop's event loops by
+// api.Server.Handler) with the Python websockets and Node.js ws clients:
+// plain, and behind net/http's own TLS (the pumped path; Python only, as
+// the Node client verifies the self-signed certificate).
+func TestMounted(t *testing.T) {
+	requireInterop(t)
+	requireFile(t, debianPython, "Debian python3")
+	requireFile(t, "/usr/lib/python3/dist-packages/websockets/__init__.py", "python3-websockets")
+	node := requireNode(t, "ws")
+	script, err := filepath.Abs("python/ws_client.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secure := range []bool{false, true} {
+		name := "ws"
+		if secure {
+			name = "wss"
+		}
+		t.Run(name, func(t *testing.T) {
+			maddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+			extra := []string{"-mount", maddr}
+			if secure {
+				extra = append(extra, "-tls-self-signed")
+			}
+			s := startServer(t, true, extra...)
+			m := &server{addr: maddr, tls: s.tls}
+			runClient(t, ".", pythonCases, debianPython, script, m.wsURL(), "on")
+			if secure { // ws_client.js verifies certificates: Python only
+				m.checkMetrics(t, 13, 1)
+				return
+			}
+			runClient(t, nodeDir, nodeCases, node, "ws_client.js", m.wsURL(), "on")
+			// Both clients' connections (13 and 113) came through net/http;
+			// wsloop's own listener shares the counters.
+			m.checkMetrics(t, 13+113, 2)
+		})
+	}
+}
