@@ -110,8 +110,10 @@ func (a *adapter) Data(c *engine.Conn, op codec.OpCode, data []byte, eom bool) {
 }
 
 func (a *adapter) Disconnected(c *engine.Conn, code uint16, reason string) {
-	if a.s.logLevel.Load() >= 1 {
-		a.Log(c, 1, "disconnected with "+itoa(int(code))+" "+reason)
+	if a.s.logLevel.Load() >= 2 {
+		in, out, _, _, _ := c.Stats()
+		a.Log(c, 2, "disconnected", slog.Int("code", int(code)), slog.String("reason", reason),
+			slog.Uint64("bytes_in", in), slog.Uint64("bytes_out", out))
 	}
 	fn := a.s.events.OnDisconnected
 	if fn == nil {
@@ -123,8 +125,10 @@ func (a *adapter) Disconnected(c *engine.Conn, code uint16, reason string) {
 }
 
 func (a *adapter) Error(c *engine.Conn, err error) {
-	if a.s.logLevel.Load() >= 1 {
-		a.Log(c, 1, "error: "+err.Error())
+	// A connection's error is verbose (a flood of bad clients must not
+	// flood the log); an error of the server itself is info.
+	if level := 1 + btoi(c != nil); int(a.s.logLevel.Load()) >= level {
+		a.Log(c, level, "error", slog.String("reason", err.Error()))
 	}
 	fn := a.s.events.OnError
 	if fn == nil {
@@ -155,7 +159,16 @@ func (a *adapter) ReadyToSend(c *engine.Conn) {
 
 var logTypes = [...]string{"", "Info", "Verbose", "Debug"}
 
-func (a *adapter) Log(c *engine.Conn, level int, msg string) {
+// slogLevels maps LogLevel 1 (info), 2 (verbose) and 3 (debug) to slog
+// levels: a Config.Logger whose handler shows Info prints level 1 only.
+var slogLevels = [...]slog.Level{0, slog.LevelInfo, slog.LevelDebug, slog.LevelDebug - 4}
+
+// SlogLevel returns the slog level that Config.Logger's handler must
+// enable to print wsloop's log lines up to LogLevel level (1 info,
+// 2 verbose, 3 debug).
+func SlogLevel(level int) slog.Level { return slogLevels[max(1, min(level, 3))] }
+
+func (a *adapter) Log(c *engine.Conn, level int, msg string, attrs ...slog.Attr) {
 	if level < 1 || level > 3 || int32(level) > a.s.logLevel.Load() {
 		return
 	}
@@ -164,20 +177,37 @@ func (a *adapter) Log(c *engine.Conn, level int, msg string) {
 		id = ConnID(c.ID())
 	}
 	if l := a.s.cfg.Logger; l != nil {
-		lv := slog.LevelInfo
-		if level >= 3 {
-			lv = slog.LevelDebug
+		all := make([]slog.Attr, 0, len(attrs)+2)
+		if c != nil {
+			all = append(all, slog.Uint64("conn", uint64(id)))
+			if ra := c.RemoteAddr(); ra != nil {
+				all = append(all, slog.String("remote", ra.String()))
+			}
 		}
-		l.LogAttrs(context.Background(), lv, msg, slog.Uint64("conn", uint64(id)), slog.String("type", logTypes[level]))
+		all = append(all, attrs...)
+		l.LogAttrs(context.Background(), slogLevels[level], msg, all...)
 	}
 	if fn := a.s.events.OnLog; fn != nil {
 		ev := &LogEvent{}
 		if c != nil {
 			ev = &a.events(c).log
 		}
-		*ev = LogEvent{ConnectionID: id, LogLevel: level, Message: msg, LogType: logTypes[level]}
+		// The component's LogEvent has one text: the message, then the
+		// attributes as key=value.
+		text := msg
+		for _, at := range attrs {
+			text += " " + at.String()
+		}
+		*ev = LogEvent{ConnectionID: id, LogLevel: level, Message: text, LogType: logTypes[level]}
 		fn(ev)
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (a *adapter) LogLevel() int { return int(a.s.logLevel.Load()) }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -81,7 +82,7 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.Upgrade(w, r); err != nil && s.logLevel.Load() >= 2 {
 			a := adapter{s: s}
-			a.Log(nil, 2, "mount: "+err.Error())
+			a.Log(nil, 2, "mount refused", slog.String("remote", r.RemoteAddr), slog.String("reason", err.Error()))
 		}
 	})
 }

@@ -99,6 +99,11 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	l := c.loop
 	c.mu.Lock()
 	c.state = stateClosed
+	connected := c.lflags&lConnected != 0
+	// Until Disconnected returns, the connection stays in the registry and
+	// its addresses readable (gnet clears them after OnClose), so that the
+	// handler can look up its info and user data one last time.
+	setFlag(&c.sflags, sDisconnecting, connected)
 	putBuf(c.pending)
 	putBuf(c.cipher)
 	c.pending, c.cipher = nil, nil
@@ -122,9 +127,8 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	if c.tls != nil {
 		c.tls.Release()
 	}
-	e.reg.remove(c.id)
 	e.count.Add(-1)
-	if c.lflags&lConnected != 0 {
+	if connected {
 		e.metrics.OpenWebSockets.Add(-1)
 		var code uint16
 		var reason string
@@ -135,7 +139,11 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 			code = codec.CloseAbnormal
 		}
 		l.callDisconnected(c, code, reason)
+		c.mu.Lock()
+		setFlag(&c.sflags, sDisconnecting, false)
+		c.mu.Unlock()
 	}
+	e.reg.remove(c.id)
 	return gnet.None
 }
 

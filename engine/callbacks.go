@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"fmt"
+	"log/slog"
 
 	"github.com/wsloop/wsloop/codec"
 )
@@ -57,10 +57,10 @@ func (l *loop) callDisconnected(c *Conn, code uint16, reason string) {
 }
 
 // logf reports through Handler.Log when the level is enabled.
-func (l *loop) logf(c *Conn, level int, format string, args ...any) {
+func (l *loop) log(c *Conn, level int, msg string, attrs ...slog.Attr) {
 	if level > l.eng.h.LogLevel() {
 		return
 	}
 	defer l.recoverPanic(nil)
-	l.eng.h.Log(c, level, fmt.Sprintf(format, args...))
+	l.eng.h.Log(c, level, msg, attrs...)
 }

@@ -68,6 +68,7 @@ const (
 	sInterrupted                   // Interrupt woke the waiting senders
 	sSlowClosed                    // the slow-consumer close was posted (once)
 	sParkListed                    // listed in loop.parking
+	sDisconnecting                 // closed, its Disconnected event runs: addresses still readable
 )
 
 const (
@@ -186,8 +187,9 @@ func (c *Conn) ID() uint64 { return c.id }
 func (c *Conn) RemoteAddr() net.Addr {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// gnet clears its addresses only after OnClose, which takes c.mu.
-	if c.state == stateClosed {
+	// gnet clears its addresses only after OnClose, which clears
+	// sDisconnecting under c.mu before it returns.
+	if c.state == stateClosed && c.sflags&sDisconnecting == 0 {
 		return nil
 	}
 	if x := c.x.Load(); x != nil && x.remote != nil {
@@ -201,7 +203,7 @@ func (c *Conn) RemoteAddr() net.Addr {
 func (c *Conn) LocalAddr() net.Addr {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state == stateClosed {
+	if c.state == stateClosed && c.sflags&sDisconnecting == 0 {
 		return nil
 	}
 	if x := c.x.Load(); x != nil && x.local != nil {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"log/slog"
 
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
@@ -175,7 +176,9 @@ func (l *loop) fail(c *Conn, err error) {
 		code, reason = pe.Code, pe.Reason
 	}
 	l.eng.metrics.protocolError(code)
-	l.logf(c, 2, "closing with %d: %v", code, err)
+	if 2 <= l.eng.h.LogLevel() {
+		l.log(c, 2, "protocol error", slog.Int("code", int(code)), slog.String("reason", err.Error()))
+	}
 	l.eng.h.Error(c, err)
 	if c.state == stateOpen {
 		c.setDisc(code, reason)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"log/slog"
 	"time"
 
 	"bytes"
@@ -194,7 +195,9 @@ func (l *loop) rejectHandshake(c *Conn, err error) {
 	if errors.As(err, &he) {
 		status, reason = he.Status, he.Reason
 	}
-	l.logf(c, 2, "handshake refused: %d %s", status, reason)
+	if 2 <= l.eng.h.LogLevel() {
+		l.log(c, 2, "handshake refused", slog.Int("status", status), slog.String("reason", reason))
+	}
 	l.eng.h.Error(c, err)
 	l.out = codec.AppendErrorResponse(l.out[:0], status, reason, nil)
 	l.writeAndClose(c, l.out)

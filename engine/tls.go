@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 
 	"github.com/valyala/bytebufferpool"
@@ -169,8 +170,9 @@ func (t *tlsCompletion) report() {
 	t.reported = true
 	l, c := t.l, t.c
 	if n := c.tls.Negotiated(); n != nil && 2 <= l.eng.h.LogLevel() {
-		l.logf(c, 2, "TLS handshake completed: %s, %s, server name %q, ALPN %q, resumed %v",
-			n.VersionName(), n.CipherSuiteName(), n.ServerName, n.ALPN, n.DidResume)
+		l.log(c, 2, "TLS handshake completed", slog.String("version", n.VersionName()),
+			slog.String("cipher", n.CipherSuiteName()), slog.String("server_name", n.ServerName),
+			slog.String("alpn", n.ALPN), slog.Bool("resumed", n.DidResume))
 	}
 	l.callTLSHandshake(c, nil)
 }
@@ -190,7 +192,7 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 		return
 	}
 	if errors.Is(err, io.EOF) { // the peer sent close_notify
-		l.logf(c, 2, "TLS: peer sent close_notify")
+		l.log(c, 2, "TLS close_notify received")
 	} else {
 		terr := &TLSError{Handshake: handshake, Remote: c.gc.RemoteAddr(), Err: err}
 		if handshake {
@@ -198,7 +200,9 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 			l.eng.metrics.refuse(RefusedTLS)
 			l.callTLSHandshake(c, terr)
 		}
-		l.logf(c, 2, "%v", terr)
+		if 2 <= l.eng.h.LogLevel() {
+			l.log(c, 2, "TLS error", slog.Bool("handshake", handshake), slog.String("reason", err.Error()))
+		}
 		l.eng.h.Error(c, terr)
 		if errors.Is(err, tlsbridge.ErrNotTLS) && len(in) > 0 && in[0] >= 'A' && in[0] <= 'Z' {
 			c.mu.Lock()

@@ -34,6 +34,7 @@ type serveFlags struct {
 	handshakeTO time.Duration
 	pprof       string
 	mount       string
+	summary     time.Duration
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
@@ -49,7 +50,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.DurationVar(&f.idle, "idle", 0, "close connections idle this long (0 = off)")
 	fs.DurationVar(&f.handshakeTO, "handshake-timeout", 10*time.Second, "deadline for the TCP+TLS+HTTP handshake")
 	fs.IntVar(&f.loops, "loops", 0, "event loops (0 = GOMAXPROCS)")
-	fs.IntVar(&f.logLevel, "log", 1, "log level: 0 none, 1 info, 2 verbose, 3 debug")
+	fs.IntVar(&f.logLevel, "log", 1, "log level: 0 none, 1 startup, errors and summaries, 2 verbose (a line per connection event), 3 debug")
+	fs.DurationVar(&f.summary, "summary", 10*time.Second, "at -log 1 and above, log a one-line summary this often while there is activity (0 = never)")
 	fs.StringVar(&f.origins, "origins", "", "comma-separated allowed Origin values (empty = any)")
 	fs.StringVar(&f.allowed, "allowed-clients", "", "comma-separated IPs/CIDRs allowed to connect (empty = any)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file: serve wss://")
@@ -178,7 +180,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: api.SlogLevel(f.logLevel)}))
 	cfg, err := f.config(logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "wsloop:", err)
@@ -210,6 +212,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "wsloop mounted in net/http on %s://%s  (echo: %s://%s/echo  chat: %s://%s/chat)\n",
 			scheme, maddr, wsScheme, maddr, wsScheme, maddr)
+	}
+	if f.logLevel >= 1 {
+		logger.LogAttrs(ctx, slog.LevelInfo, "started", slog.String("addr", addr), slog.Bool("tls", cfg.TLS != nil),
+			slog.Bool("compress", f.compress), slog.String("mount", f.mount))
+		if f.summary > 0 {
+			go logSummaries(ctx, a.srv, logger, f.summary)
+		}
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "wsloop: shutting down")
