@@ -63,12 +63,12 @@ type Conn struct {
 
 // Connection flags, kept in two bytes (one per owner) to keep Conn small.
 const (
-	sInReady     uint8 = 1 << iota // listed in loop.ready
-	sWantReady                     // a send was refused; fire ReadyToSend on drain
-	sInterrupted                   // Interrupt woke the waiting senders
-	sSlowClosed                    // the slow-consumer close was posted (once)
-	sParkListed                    // listed in loop.parking
-	sDisconnecting                 // closed, its Disconnected event runs: addresses still readable
+	sInReady       uint8 = 1 << iota // listed in loop.ready
+	sWantReady                       // a send was refused; fire ReadyToSend on drain
+	sInterrupted                     // Interrupt woke the waiting senders
+	sSlowClosed                      // the slow-consumer close was posted (once)
+	sParkListed                      // listed in loop.parking
+	sDisconnecting                   // closed, its Disconnected event runs: addresses still readable
 )
 
 const (
