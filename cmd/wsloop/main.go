@@ -4,6 +4,7 @@
 //	wsloop serve [-addr 127.0.0.1:8080] [flags]
 //	wsloop loadtest -url ws://127.0.0.1:8080/echo -scenario echo -conns 1000
 //	wsloop conformance -url ws://127.0.0.1:8080/echo
+//	wsloop version
 package main
 
 import (
@@ -24,6 +25,7 @@ commands:
   serve        run the WebSocket server (/echo, /chat, demo page at /, /healthz, /metrics, /metrics.json)
   loadtest     drive load against any ws:// or wss:// server
   conformance  run the RFC 6455/7692 conformance suite against an echo endpoint
+  version      print the version, Go version and platform
 
 Run 'wsloop <command> -h' for a command's flags.
 `
@@ -47,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return loadtest.Main(ctx, args[1:], stdout, stderr)
 	case "conformance":
 		return conformance.Main(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		return version(stdout)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,18 +38,39 @@ type serveFlags struct {
 	summary     time.Duration
 }
 
+// serveUsage describes the serve command; the flags follow it.
+const serveUsage = `usage: wsloop serve [flags]
+
+Runs the WebSocket server with a demo application until SIGINT or SIGTERM,
+then closes every connection with 1001 and exits 0.
+
+Endpoints (on -addr, and on -mount when given):
+  /echo          WebSocket: every message comes back with its type
+  /chat          WebSocket: every message goes to every /chat connection
+  /              the demo page (a browser client of /echo and /chat)
+  /healthz       200 "ok"
+  /metrics       Prometheus text format (wsloop_*, go_*, process_*)
+  /metrics.json  the same counters as JSON (read by the demo page)
+
+Flags:
+`
+
 func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	f := &serveFlags{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serveUsage)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address host:port (port 0 picks one)")
 	fs.BoolVar(&f.compress, "compress", false, "offer permessage-deflate (RFC 7692)")
 	fs.IntVar(&f.maxConns, "max-conns", 0, "refuse connections beyond this many with 503 (0 = no limit)")
-	fs.Int64Var(&f.maxMessage, "max-message", 16<<20, "largest incoming message in bytes (1009 beyond)")
-	fs.IntVar(&f.maxOutbound, "max-outbound", 4<<20, "per-connection outbound queue limit in bytes")
+	fs.Int64Var(&f.maxMessage, "max-message", api.DefaultMaxMessageSize, "largest incoming message in bytes (1009 beyond)")
+	fs.IntVar(&f.maxOutbound, "max-outbound", api.DefaultMaxOutboundQueue, "per-connection outbound queue limit in bytes")
 	fs.DurationVar(&f.ping, "ping", 0, "send a ping after this long without input (0 = off)")
 	fs.DurationVar(&f.idle, "idle", 0, "close connections idle this long (0 = off)")
-	fs.DurationVar(&f.handshakeTO, "handshake-timeout", 10*time.Second, "deadline for the TCP+TLS+HTTP handshake")
+	fs.DurationVar(&f.handshakeTO, "handshake-timeout", api.DefaultConnectionTimeout, "deadline for the TCP+TLS+HTTP handshake")
 	fs.IntVar(&f.loops, "loops", 0, "event loops (0 = GOMAXPROCS)")
 	fs.IntVar(&f.logLevel, "log", 1, "log level: 0 none, 1 startup, errors and summaries, 2 verbose (a line per connection event), 3 debug")
 	fs.DurationVar(&f.summary, "summary", 10*time.Second, "at -log 1 and above, log a one-line summary this often while there is activity (0 = never)")
@@ -176,7 +198,14 @@ func startApp(cfg api.Config) (*app, error) {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	f, err := parseServeFlags(args, stderr)
+	out := stderr
+	if wantsHelp(args) {
+		out = stdout // asked for: help is the output
+	}
+	f, err := parseServeFlags(args, out)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	if err != nil {
 		return 2
 	}
