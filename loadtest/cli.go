@@ -128,6 +128,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.Progress >= 0 {
 		prog = NewProgress(stdout, o.Progress)
 	}
+	warnServerPID(stderr, o.ServerPID, o.URL)
 	res, err := Run(ctx, o, prog)
 	if err != nil {
 		fmt.Fprintln(stderr, "loadtest:", err)
