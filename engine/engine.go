@@ -14,7 +14,6 @@ import (
 	"github.com/panjf2000/gnet/v2"
 	"github.com/wsloop/wsloop/codec"
 	"github.com/wsloop/wsloop/tlsbridge"
-	"golang.org/x/sys/unix"
 )
 
 // Engine is a running WebSocket server on gnet event loops. Create it with
@@ -82,6 +81,9 @@ func (e *Engine) Start() error {
 }
 
 func (e *Engine) start() error {
+	if err := platformSupported(); err != nil {
+		return err
+	}
 	host, portStr, err := net.SplitHostPort(e.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("engine: bad address %q: %w", e.opts.Addr, err)
@@ -171,21 +173,7 @@ func (e *Engine) OnTick() (time.Duration, gnet.Action) {
 func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
 	e.gnetEng = eng
 	e.running.Store(true)
-	if fd, err := eng.Dup(); err == nil {
-		if sa, err := unix.Getsockname(fd); err == nil {
-			switch a := sa.(type) {
-			case *unix.SockaddrInet4:
-				e.port = a.Port
-			case *unix.SockaddrInet6:
-				e.port = a.Port
-			}
-		}
-		if e.opts.Backlog > 0 {
-			// listen(2) on a listening socket updates its backlog.
-			_ = unix.Listen(fd, e.opts.Backlog)
-		}
-		_ = unix.Close(fd)
-	}
+	e.inspectListener(eng)
 	go e.tickLoopsForever()
 	e.startErr <- nil
 	return gnet.None

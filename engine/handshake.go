@@ -6,7 +6,6 @@ import (
 
 	"bytes"
 	"errors"
-	"golang.org/x/sys/unix"
 
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
@@ -227,9 +226,7 @@ func (l *loop) linger(c *Conn) {
 	if c.tls != nil {
 		l.sendCloseNotify(c)
 	}
-	if s, ok := c.gc.(interface{ Fd() int }); ok {
-		_ = unix.Shutdown(s.Fd(), unix.SHUT_WR)
-	}
+	shutdownWrite(c.gc)
 	l.wheel.schedule(c, ticksFor(lingerTime))
 }
 

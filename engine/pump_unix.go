@@ -1,3 +1,5 @@
+//go:build unix
+
 package engine
 
 import (
@@ -22,11 +24,15 @@ const pumpBuf = 4 << 10
 // buffers and two more descriptors; measured in the api package's
 // BenchmarkMountTLSIdle and in the README.
 func (e *Engine) mountPumped(nc net.Conn, m *mountReq) error {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err != nil {
 		_ = nc.Close()
 		return err
 	}
+	// Both are closed in fileConn right after being duplicated with
+	// close-on-exec; this covers the moment in between.
+	unix.CloseOnExec(fds[0])
+	unix.CloseOnExec(fds[1])
 	loopSide, err1 := fileConn(fds[0])
 	pumpSide, err2 := fileConn(fds[1])
 	if err1 != nil || err2 != nil {
