@@ -40,7 +40,7 @@ var ErrMountUnsupported = errors.New("wsloop: cannot mount this kind of connecti
 // connection (a *tls.Conn from an http.Server with TLS: its record state
 // lives in crypto/tls, not in the socket) is pumped: a socket pair joins it
 // to a loop and two goroutines copy bytes between them for as long as it is
-// open (see pump.go).
+// open (see pump_unix.go).
 //
 // Mount returns once the connection is on a loop or has failed; in every
 // case the engine owns nc and the caller must not use it again.
