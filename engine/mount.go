@@ -85,11 +85,17 @@ func (e *Engine) register(nc net.Conn, m *mountReq) error {
 		_ = nc.Close()
 		return fmt.Errorf("wsloop: mount: %w", err)
 	}
-	res := <-ch
-	if res.Err != nil {
-		return fmt.Errorf("wsloop: mount: %w", res.Err)
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return fmt.Errorf("wsloop: mount: %w", res.Err)
+		}
+		return nil
+	case <-e.stopped:
+		// The loops stopped before taking the connection: gnet's worker
+		// closes nc when it gives up.
+		return ErrServerClosed
 	}
-	return nil
 }
 
 // openMounted finishes OnOpen for a mounted connection: its request and
