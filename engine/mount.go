@@ -92,8 +92,8 @@ func (e *Engine) register(nc net.Conn, m *mountReq) error {
 		}
 		return nil
 	case <-e.stopped:
-		// The loops stopped before taking the connection: gnet's worker
-		// closes nc when it gives up.
+		// The loops stopped before taking the connection; gnet's
+		// registration worker owns nc (and closes it when it returns).
 		return ErrServerClosed
 	}
 }
