@@ -90,4 +90,10 @@
 // Compression.InlineInflateSize), PingInterval and IdleTimeout, MaxOutboundQueue with SlowConsumer policy
 // (would-block or close 1008), MaxPausedBytes, HTTPHandler for
 // non-WebSocket requests, Metrics, EventLoops, ReusePort.
+//
+// Mounting in net/http: Server.Upgrade (or Server.Handler) takes an upgrade
+// request from any http.Server, mux or middleware chain and hands the
+// connection to the event loops (WebSocketOpenRequestEvent.Request is the
+// *http.Request). Prometheus: package promwsloop exports Metrics as a
+// prometheus.Collector.
 package api
