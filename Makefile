@@ -8,7 +8,7 @@ FUZZTIME ?= 60s
 build:
 	$(GO) build -o wsloop ./cmd/wsloop
 
-## run: the server with the demo page, /echo, /chat, /healthz, /metrics
+## run: the server with the demo page, /echo, /chat, /healthz, /metrics (Prometheus), /metrics.json
 run:
 	$(GO) run ./cmd/wsloop serve -addr $(ADDR)
 
