@@ -92,11 +92,11 @@ func TestHostileAgainstServe(t *testing.T) {
 	}
 	// The run's last /metrics.json request may still be closing.
 	m := a.srv.Metrics()
-	for deadline := time.Now().Add(5 * time.Second); m.Connections != 0 && time.Now().Before(deadline); m = a.srv.Metrics() {
+	for deadline := time.Now().Add(5 * time.Second); m.TCPConnections != 0 && time.Now().Before(deadline); m = a.srv.Metrics() {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if m.Panics != 0 || m.Connections != 0 {
-		t.Errorf("server after the run: %d panics, %d connections", m.Panics, m.Connections)
+	if m.Panics != 0 || m.Connections != 0 || m.TCPConnections != 0 {
+		t.Errorf("server after the run: %d panics, %d WebSockets, %d TCP connections", m.Panics, m.Connections, m.TCPConnections)
 	}
 	if m.InflatedOffLoop == 0 {
 		t.Errorf("the bomb was not inflated by a worker")
