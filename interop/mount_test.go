@@ -8,9 +8,10 @@ import (
 
 // TestMounted drives the endpoints that `wsloop serve -mount` serves from a
 // net/http server (upgrades handed to wsloop's event loops by
-// api.Server.Handler) with the Python websockets and Node.js ws clients:
+// api.Server.Handler) with the Python websockets, Node.js ws and
+// gorilla/websocket clients:
 // plain, and behind net/http's own TLS (the pumped path; Python only, as
-// the Node client verifies the self-signed certificate).
+// the other clients verify the self-signed certificate).
 func TestMounted(t *testing.T) {
 	requireInterop(t)
 	requireFile(t, debianPython, "Debian python3")
@@ -20,6 +21,11 @@ func TestMounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	goDir, err := filepath.Abs("goclient")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goClient := buildOnce(t, "goclient", goDir, ".", false)
 	for _, secure := range []bool{false, true} {
 		name := "ws"
 		if secure {
@@ -34,14 +40,15 @@ func TestMounted(t *testing.T) {
 			s := startServer(t, true, extra...)
 			m := &server{addr: maddr, tls: s.tls}
 			runClient(t, ".", pythonCases, debianPython, script, m.wsURL(), "on")
-			if secure { // ws_client.js verifies certificates: Python only
+			if secure { // the Node and Go clients verify certificates: Python only
 				m.checkMetrics(t, 13, 1)
 				return
 			}
 			runClient(t, nodeDir, nodeCases, node, "ws_client.js", m.wsURL(), "on")
-			// Both clients' connections (13 and 113) came through net/http;
-			// wsloop's own listener shares the counters.
-			m.checkMetrics(t, 13+113, 2)
+			runClient(t, ".", goCases, goClient, "-url", m.wsURL(), "-compress", "on")
+			// The clients' connections (13, 113 and 11) came through
+			// net/http; wsloop's own listener shares the counters.
+			m.checkMetrics(t, 13+113+11, 2)
 		})
 	}
 }
