@@ -52,3 +52,16 @@ func TestMounted(t *testing.T) {
 		})
 	}
 }
+
+// TestChromiumMounted opens the demo page that the net/http mount serves in
+// headless Chromium: its chat and echo sockets are mounted connections.
+func TestChromiumMounted(t *testing.T) {
+	requireInterop(t)
+	node := requireNode(t, "playwright-core")
+	requireFile(t, chromiumPath(), "Debian chromium")
+	maddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s := startServer(t, true, "-mount", maddr)
+	m := &server{addr: maddr, tls: s.tls}
+	runClient(t, nodeDir, browserCases, node, "browser_demo.js", m.httpURL(), "on", t.TempDir())
+	m.checkMetrics(t, 3, 0) // two pages' chat sockets and one echo socket
+}
