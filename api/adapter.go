@@ -10,7 +10,10 @@ import (
 )
 
 // adapter turns engine callbacks into the public events. It is the only
-// place that knows both the engine and the event structs.
+// place that knows both the engine and the event structs. The engine calls
+// it only through its recovering wrapper, so a panic in an event handler
+// reached from here never unwinds into an event loop; the engine also
+// writes the "error:" and "disconnected with" log lines itself.
 type adapter struct{ s *Server }
 
 // loopEvents are the event structs reused on one event loop.
@@ -110,11 +113,6 @@ func (a *adapter) Data(c *engine.Conn, op codec.OpCode, data []byte, eom bool) {
 }
 
 func (a *adapter) Disconnected(c *engine.Conn, code uint16, reason string) {
-	if a.s.logLevel.Load() >= 2 {
-		in, out, _, _, _ := c.Stats()
-		a.Log(c, 2, "disconnected", slog.Int("code", int(code)), slog.String("reason", reason),
-			slog.Uint64("bytes_in", in), slog.Uint64("bytes_out", out))
-	}
 	fn := a.s.events.OnDisconnected
 	if fn == nil {
 		return
@@ -125,11 +123,6 @@ func (a *adapter) Disconnected(c *engine.Conn, code uint16, reason string) {
 }
 
 func (a *adapter) Error(c *engine.Conn, err error) {
-	// A connection's error is verbose (a flood of bad clients must not
-	// flood the log); an error of the server itself is info.
-	if level := 1 + btoi(c != nil); int(a.s.logLevel.Load()) >= level {
-		a.Log(c, level, "error", slog.String("reason", err.Error()))
-	}
 	fn := a.s.events.OnError
 	if fn == nil {
 		return
@@ -201,13 +194,6 @@ func (a *adapter) Log(c *engine.Conn, level int, msg string, attrs ...slog.Attr)
 		*ev = LogEvent{ConnectionID: id, LogLevel: level, Message: text, LogType: logTypes[level]}
 		fn(ev)
 	}
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func (a *adapter) LogLevel() int { return int(a.s.logLevel.Load()) }

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/wsloop/wsloop/engine"
 )
 
 // SlowConsumerPolicy says what happens when a connection's outbound queue
@@ -18,6 +21,17 @@ const (
 	// CloseSlowConsumer closes the connection with 1008.
 	CloseSlowConsumer
 )
+
+// engine maps p to the engine's policy of the same meaning.
+func (p SlowConsumerPolicy) engine() (engine.SlowConsumerPolicy, error) {
+	switch p {
+	case WouldBlock:
+		return engine.PolicyWouldBlock, nil
+	case CloseSlowConsumer:
+		return engine.PolicyClose, nil
+	}
+	return 0, fmt.Errorf("%w: SlowConsumer %d", ErrBadValue, p)
+}
 
 // Compression configures permessage-deflate (RFC 7692). The zero value is
 // off. With both context-takeover fields false (the default) no connection

@@ -80,6 +80,10 @@ func (s *Server) engineOptions() (engine.Options, error) {
 	if err != nil {
 		return engine.Options{}, err
 	}
+	policy, err := c.SlowConsumer.engine()
+	if err != nil {
+		return engine.Options{}, err
+	}
 	return engine.Options{
 		Addr:              net.JoinHostPort(host, strconv.Itoa(c.LocalPort)),
 		NumLoops:          c.EventLoops,
@@ -101,7 +105,7 @@ func (s *Server) engineOptions() (engine.Options, error) {
 		Origins:           c.Origins,
 		Subprotocols:      c.Subprotocols,
 		MaxOutbound:       c.MaxOutboundQueue,
-		SlowConsumer:      engine.SlowConsumerPolicy(c.SlowConsumer),
+		SlowConsumer:      policy,
 		SendTimeout:       c.DefaultTimeout,
 		MaxPausedBytes:    c.MaxPausedBytes,
 		IdleTimeout:       c.IdleTimeout,
@@ -124,7 +128,6 @@ func (s *Server) engineOptions() (engine.Options, error) {
 		InflateWorkers:    c.Compression.InflateWorkers,
 		TLS:               tlsCfg,
 		HTTPHandler:       c.HTTPHandler,
-		Logger:            c.Logger,
 	}, nil
 }
 

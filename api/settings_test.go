@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/wsloop/wsloop/engine"
 )
 
 // settingCases gives, for every name of the settings table, a value to set,
@@ -216,4 +217,20 @@ func TestConfigIndexed(t *testing.T) {
 		t.Errorf("Bogus[id]: %v", err)
 	}
 	_ = net.Conn(conn)
+}
+
+// SlowConsumer is mapped to the engine's policy by meaning; an unknown
+// value is refused.
+func TestSlowConsumerPolicyMapping(t *testing.T) {
+	for _, tc := range []struct {
+		p    SlowConsumerPolicy
+		want engine.SlowConsumerPolicy
+	}{{WouldBlock, engine.PolicyWouldBlock}, {CloseSlowConsumer, engine.PolicyClose}} {
+		if got, err := tc.p.engine(); err != nil || got != tc.want {
+			t.Errorf("%d: %v, %v; want %v", tc.p, got, err, tc.want)
+		}
+	}
+	if _, err := SlowConsumerPolicy(7).engine(); !errors.Is(err, ErrBadValue) {
+		t.Errorf("policy 7: %v, want ErrBadValue", err)
+	}
 }

@@ -294,7 +294,6 @@ func (t *TLSConfig) build(s *Server) (*tlsbridge.Config, error) {
 	h.install(cfg)
 	return &tlsbridge.Config{
 		TLS:                     cfg,
-		HandshakeTimeout:        s.cfg.DefaultConnectionTimeout,
 		MaxConcurrentHandshakes: t.MaxConcurrentHandshakes,
 	}, nil
 }

@@ -46,7 +46,7 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	// StopListening concerns wsloop's own listener only: mounted
 	// connections come through the application's.
 	if e.shutting.Load() || (m == nil && !e.listening.Load()) || !e.allowed(remote) ||
-		!e.h.Accept(remote, addrPort(localA)) {
+		!e.accept(remote, addrPort(localA)) {
 		e.metrics.Refused.Add(1)
 		e.metrics.refuse(RefusedPolicy)
 		return nil, gnet.Close
@@ -98,7 +98,7 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	gc.SetContext(nil)
 	l := c.loop
 	c.mu.Lock()
-	c.state = stateClosed
+	c.moveLocked(stateClosed)
 	connected := c.lflags&lConnected != 0
 	// Until Disconnected returns, the connection stays in the registry and
 	// its addresses readable (gnet clears them after OnClose), so that the
@@ -160,7 +160,7 @@ func (c *Conn) releaseBuffers() {
 	x.hs, x.msg, x.held, x.heldOff, x.parked = nil, nil, nil, 0, nil
 	// While a worker inflates a message the Inflater is the worker's: its
 	// result task releases it.
-	if x.inflater != nil && c.lflags&lInflating == 0 {
+	if x.inflater != nil && c.gate&holdInflating == 0 {
 		x.inflater.Release()
 		x.inflater = nil
 	}

@@ -101,18 +101,19 @@ func (e *Engine) register(nc net.Conn, m *mountReq) error {
 // openMounted finishes OnOpen for a mounted connection: its request and
 // buffered bytes are processed in a loop task, after gnet's open ends, so
 // that a refusal can close the connection safely. Input gnet reads meanwhile
-// waits in its buffer (lMounting) and is delivered after them. Loop only.
+// waits in its buffer (holdMounting, bounded like any stalled input) and is
+// delivered after them. Loop only.
 func (l *loop) openMounted(c *Conn, m *mountReq) {
-	setFlag(&c.lflags, lMounting, true)
+	c.holdInput(holdMounting)
 	l.post(func(l *loop) {
 		if c.state == stateClosed {
 			return
 		}
-		setFlag(&c.lflags, lMounting, false)
+		c.gate &^= holdMounting
 		l.hreq, l.hreqConn = m.hreq, c
 		l.onInput(c, m.buf)
 		l.hreq, l.hreqConn = nil, nil
-		if c.state != stateClosed && c.gc.InboundBuffered() > 0 {
+		if c.state != stateClosed && !c.inputStalled() && c.gc.InboundBuffered() > 0 {
 			_ = c.gc.Wake(nil)
 		}
 	})

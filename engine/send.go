@@ -6,6 +6,7 @@ import (
 
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
+	"github.com/wsloop/wsloop/internal/guard"
 )
 
 // Compression choices for Send.
@@ -107,19 +108,19 @@ func (c *Conn) waitRoomLocked() error {
 		}
 		if c.eng().opts.SlowConsumer == PolicyClose {
 			// Post the close (and count it) once: until the loop runs it the
-			// state is still open, and every refused Send used to post
-			// another close and count another slow consumer.
+			// state is still open, and later refused Sends must neither post
+			// another close nor count another slow consumer.
 			if c.sflags&sSlowClosed != 0 {
 				return ErrSlowConsumer
 			}
 			setFlag(&c.sflags, sSlowClosed, true)
 			c.eng().metrics.SlowConsumers.Add(1)
 			c.loop.post(func(l *loop) {
-				if 2 <= l.eng.h.LogLevel() {
+				if 2 <= l.logLevel() {
 					l.log(c, 2, "slow consumer closed", slog.Int("queue_limit_bytes", max))
 				}
 				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-				setFlag(&c.lflags, lCloseTCP, true)
+				l.drainAndClose(c)
 			})
 			return ErrSlowConsumer
 		}
@@ -300,19 +301,20 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 		}
 		d.Release()
 	}
+	fg, filtered := guard.New(filter), filter != nil
 	var loops int
 	e.eachLoop(func(l *loop) {
 		loops++
-		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), filter) })
+		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), fg, filtered) })
 	})
 	// The frame buffer is shared by the loops' tasks; it is garbage
 	// collected after the last one ran rather than returned to the pool.
 	return loops
 }
 
-// broadcast queues a pre-framed message on this loop's open connections.
-// Loop only.
-func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
+// broadcast queues a pre-framed message on this loop's open connections
+// that filter accepts (all when not filtered). Loop only.
+func (l *loop) broadcast(plain, comp []byte, n int, filter guard.Guard[func(*Conn) bool], filtered bool) {
 	e := l.eng
 	var delivered uint64
 	// Backwards, so that a connection closed by a failed write (swap-removed
@@ -322,7 +324,7 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 			continue
 		}
 		c := l.conns[i]
-		if c.state != stateOpen || (filter != nil && !l.callFilter(filter, c)) {
+		if c.state != stateOpen || (filtered && !l.callFilter(&filter, c)) {
 			continue
 		}
 		frame := plain
@@ -345,7 +347,7 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 				c.mu.Unlock()
 				e.metrics.SlowConsumers.Add(1)
 				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-				setFlag(&c.lflags, lCloseTCP, true)
+				l.drainAndClose(c)
 				continue
 			}
 			setFlag(&c.sflags, sWantReady, true)
@@ -377,13 +379,4 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 		e.metrics.BytesOut.Add(delivered * uint64(n))
 		e.metrics.BroadcastDelivered.Add(delivered)
 	}
-}
-
-func (l *loop) callFilter(filter func(*Conn) bool, c *Conn) (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			ok = false
-		}
-	}()
-	return filter(c)
 }

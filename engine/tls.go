@@ -104,10 +104,9 @@ func (t tlsTransport) Wake() error {
 			return
 		}
 		l.onInput(c, nil)
-		if c.lflags&lTLSStall != 0 && c.tls.HandshakeDone() && c.state != stateClosed {
+		if c.gate&holdTLSEarly != 0 && c.tls.HandshakeDone() && c.state != stateClosed {
 			// Early data left in gnet's buffer: have OnTraffic take it now.
-			setFlag(&c.lflags, lTLSStall, false)
-			_ = c.gc.Wake(nil)
+			l.releaseInput(c, holdTLSEarly)
 		}
 	})
 	return nil
@@ -138,7 +137,7 @@ func (l *loop) onCiphertext(c *Conn, buf []byte) (consumed int) {
 			return len(buf)
 		}
 		buf = buf[:room]
-		setFlag(&c.lflags, lTLSStall, true)
+		c.holdInput(holdTLSEarly)
 	}
 	// Handshake phase: this Feed may complete it, and then deliver the
 	// plaintext that arrived meanwhile; TLSHandshake must run first.
@@ -169,7 +168,7 @@ func (t *tlsCompletion) deliver(plain []byte) error {
 func (t *tlsCompletion) report() {
 	t.reported = true
 	l, c := t.l, t.c
-	if n := c.tls.Negotiated(); n != nil && 2 <= l.eng.h.LogLevel() {
+	if n := c.tls.Negotiated(); n != nil && 2 <= l.logLevel() {
 		l.log(c, 2, "TLS handshake completed", slog.String("version", n.VersionName()),
 			slog.String("cipher", n.CipherSuiteName()), slog.String("server_name", n.ServerName),
 			slog.String("alpn", n.ALPN), slog.Bool("resumed", n.DidResume))
@@ -200,31 +199,17 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 			l.eng.metrics.refuse(RefusedTLS)
 			l.callTLSHandshake(c, terr)
 		}
-		if 2 <= l.eng.h.LogLevel() {
+		if 2 <= l.logLevel() {
 			l.log(c, 2, "TLS error", slog.Bool("handshake", handshake), slog.String("reason", err.Error()))
 		}
-		l.eng.h.Error(c, terr)
+		l.userError(c, terr)
 		if errors.Is(err, tlsbridge.ErrNotTLS) && len(in) > 0 && in[0] >= 'A' && in[0] <= 'Z' {
 			c.mu.Lock()
 			c.appendRawCipherLocked(respNotTLS) // plaintext: the peer speaks HTTP
 			c.mu.Unlock()
 		}
 	}
-	l.closeAfterFlush(c)
-}
-
-func (l *loop) callTLSHandshake(c *Conn, err error) {
-	if err == nil {
-		l.eng.metrics.TLSHandshakes.Add(1)
-	} else {
-		l.eng.metrics.TLSHandshakeFailures.Add(1)
-	}
-	th, ok := l.eng.h.(TLSHandler)
-	if !ok {
-		return
-	}
-	defer l.recoverPanic(c)
-	th.TLSHandshake(c, err)
+	l.drainAndClose(c)
 }
 
 // sendCloseNotify writes a close_notify alert before the TCP connection of
