@@ -100,6 +100,17 @@ type Config struct {
 	AllowedClients string
 	// MaxConnections refuses connections beyond this many with HTTP 503 (0 = no limit).
 	MaxConnections int
+	// MaxConnectionsPerIP refuses a source address's connections beyond
+	// this many open ones with HTTP 503, before any byte is read (0 = no
+	// limit; off by default because clients behind one NAT, and load
+	// generators on loopback, share an address).
+	MaxConnectionsPerIP int
+	// HandshakeRatePerIP bounds the new connections per second from one
+	// source address, as a token bucket holding HandshakeBurstPerIP
+	// (0 = the rate); beyond it they get HTTP 429 before any byte is read
+	// (0 = no limit, the default).
+	HandshakeRatePerIP  int
+	HandshakeBurstPerIP int
 
 	// BufferMessage delivers each message whole in one OnDataIn (bounded by
 	// MaxMessageSize) instead of piece by piece as frames arrive.
@@ -111,7 +122,15 @@ type Config struct {
 	MaxFrameSize int
 	// MaxHeaderBytes bounds the upgrade request head (431 beyond; 0 = 8 KiB).
 	MaxHeaderBytes int
-	// Origins lists allowed Origin header values ("*" or empty = any); others get 403.
+	// Origins lists the cross-origin upgrades to allow. By default (empty)
+	// an upgrade whose Origin header names another host than its Host
+	// header gets 403 and an OnError event (cross-site WebSocket hijacking
+	// guard); requests without Origin (non-browser clients) and same-origin
+	// requests are always allowed. Entries are path.Match patterns on the
+	// Origin's host[:port] ("*.example.com", "localhost:*"), or on the whole
+	// Origin when they contain "://" ("https://app.example.com"); "*"
+	// turns the check off. OnWebSocketOpenRequest sees a refused request
+	// with StatusCode 403 and may still accept it.
 	Origins []string
 	// Subprotocols lists the server's subprotocols in preference order; the
 	// first one the client offers is chosen.
@@ -126,6 +145,26 @@ type Config struct {
 	// MaxPausedBytes bounds input held while a connection's AcceptData is
 	// off; beyond it the connection is closed with 1008 (0 = 1 MiB).
 	MaxPausedBytes int
+
+	// MaxBufferedBytes bounds, for the whole server, the bytes held for
+	// messages being received (assembled with BufferMessage or for
+	// decompression, and while a worker inflates them) and for outbound
+	// queues. 0 = a quarter of GOMEMLIMIT when one is set, else 512 MiB;
+	// negative = no budget. A frame that must be stored reserves its
+	// announced length when its first bytes arrive; a connection whose
+	// frame does not fit waits with its reads stalled (its input is held
+	// up to MaxPausedBytes), and is closed with 1013 (Try Again Later)
+	// beyond MaxPausedBytes or after BufferWaitTimeout. Messages that
+	// arrive whole in one read reserve nothing, and a reserve of 1/16 is
+	// kept for messages under 64 KiB, so small-message traffic goes on
+	// while large senders wait. Outbound queues take room from inbound
+	// reservations but never block a Send (MaxOutboundQueue bounds each).
+	// A fragmented message that holds part of the budget always finishes:
+	// one such connection at a time may go past the limit by one message.
+	MaxBufferedBytes int64
+	// BufferWaitTimeout bounds a connection's wait for the memory budget
+	// before it is closed with 1013 (0 = 10 s).
+	BufferWaitTimeout time.Duration
 
 	// PingInterval sends a ping after this long without input (0 = never).
 	// Without IdleTimeout, a connection silent for two intervals is closed.

@@ -85,10 +85,13 @@
 //	SSL*, TLS12*, TLS13*, OpenSSL* TLSConfig fields; SSLNegotiated*[id] readable through Server.Config
 //
 // Beyond the component: MaxMessageSize (1009), MaxHeaderBytes (431), Origins
-// (403), Subprotocols, Compression (permessage-deflate, RFC 7692; large
+// (same origin by default, 403 beyond; host patterns; OnWebSocketOpenRequest
+// may overrule), MaxConnectionsPerIP (503) and HandshakeRatePerIP/
+// HandshakeBurstPerIP (429), both off by default, Subprotocols, Compression (permessage-deflate, RFC 7692; large
 // messages and bombs are inflated off the event loops, see
 // Compression.InlineInflateSize), PingInterval and IdleTimeout, MaxOutboundQueue with SlowConsumer policy
-// (would-block or close 1008), MaxPausedBytes, HTTPHandler for
+// (would-block or close 1008), MaxPausedBytes, MaxBufferedBytes (a memory
+// budget for the whole server: waits, then 1013) with BufferWaitTimeout, HTTPHandler for
 // non-WebSocket requests, Metrics, EventLoops, ReusePort.
 //
 // Mounting in net/http: Server.Upgrade (or Server.Handler) takes an upgrade

@@ -15,7 +15,8 @@ type Metrics struct {
 	// handshakes in progress and plain HTTP requests being answered.
 	TCPConnections   int
 	Accepted         uint64 // TCP connections accepted
-	Refused          uint64 // refused by AllowedClients, MaxConnections, OnConnectionRequest or StopListening
+	Refused          uint64 // refused by AllowedClients, MaxConnections, the per-IP limits, OnConnectionRequest or StopListening
+	RefusedPerIP     uint64 // refused by MaxConnectionsPerIP (503) or HandshakeRatePerIP (429)
 	Upgraded         uint64 // WebSocket handshakes completed
 	HandshakeErrors  uint64 // upgrade requests refused or timed out
 	HTTPRequests     uint64 // plain HTTP requests served by HTTPHandler
@@ -23,12 +24,15 @@ type Metrics struct {
 	MessagesOut      uint64
 	BytesIn          uint64 // payload bytes
 	BytesOut         uint64 // payload bytes
-	ProtocolErrors   uint64 // connections failed with 1002/1007/1008/1009
+	ProtocolErrors   uint64 // connections failed with 1002/1007/1008/1009, or 1013 (counted in BufferCloses too)
 	SlowConsumers    uint64 // connections closed by the slow-consumer policy
 	BroadcastDropped uint64 // broadcast deliveries skipped because the receiver's queue was full (WouldBlock policy)
 	IdleTimeouts     uint64
 	Panics           uint64 // event handlers that panicked
 	InflatedOffLoop  uint64 // compressed messages larger than InlineInflateSize, inflated by a worker
+	BufferedBytes    int64  // bytes the memory budget (MaxBufferedBytes) counts now
+	BufferWaiting    int    // connections waiting for the memory budget now
+	BufferCloses     uint64 // connections closed with 1013: still waiting for the budget after BufferWaitTimeout, or past MaxPausedBytes meanwhile
 
 	BroadcastDelivered   uint64 // broadcast messages queued to a receiver
 	InflateRunning       int    // inflate workers at work now
@@ -38,7 +42,7 @@ type Metrics struct {
 	// RefusedBy counts refusals (TCP and upgrade) by reason: policy,
 	// max_connections, bad_request, origin, method, ws_version,
 	// header_too_large, http_version, not_websocket, application,
-	// timeout, tls.
+	// timeout, tls, per_address.
 	RefusedBy map[string]uint64
 	// ProtocolErrorsByCode counts protocol failures by the close code
 	// sent ("other" for codes without their own entry).
@@ -66,6 +70,10 @@ func metricsOf(e *engine.Engine) Metrics {
 		IdleTimeouts:         m.IdleTimeouts.Load(),
 		Panics:               m.Panics.Load(),
 		InflatedOffLoop:      m.InflatedOffLoop.Load(),
+		RefusedPerIP:         m.RefusedPerIP.Load(),
+		BufferedBytes:        e.BudgetInUse(),
+		BufferWaiting:        e.BudgetWaiting(),
+		BufferCloses:         m.BudgetCloses.Load(),
 		BroadcastDelivered:   m.BroadcastDelivered.Load(),
 		InflateRunning:       running,
 		InflateQueued:        queued,

@@ -127,3 +127,13 @@ func (c *Conn) HTTPRequest() *http.Request {
 	}
 	return nil
 }
+
+// remoteAddrLoop returns the client's address without c.mu (the one
+// OnOpen admitted: a pumped connection's, not its socket pair's). Loop
+// only, until OnClose returns.
+func (c *Conn) remoteAddrLoop() net.Addr {
+	if x := c.x.Load(); x != nil && x.remote != nil {
+		return x.remote
+	}
+	return c.gc.RemoteAddr()
+}

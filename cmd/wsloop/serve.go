@@ -21,6 +21,11 @@ type serveFlags struct {
 	addr        string
 	compress    bool
 	maxConns    int
+	perIPConns  int
+	perIPRate   int
+	perIPBurst  int
+	maxBuffered int64
+	bufferWait  time.Duration
 	maxMessage  int64
 	maxOutbound int
 	ping        time.Duration
@@ -66,15 +71,20 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address host:port (port 0 picks one)")
 	fs.BoolVar(&f.compress, "compress", false, "offer permessage-deflate (RFC 7692)")
 	fs.IntVar(&f.maxConns, "max-conns", 0, "refuse connections beyond this many with 503 (0 = no limit)")
+	fs.IntVar(&f.perIPConns, "max-conns-per-ip", 0, "refuse a source address's connections beyond this many with 503 (0 = no limit)")
+	fs.IntVar(&f.perIPRate, "handshake-rate-per-ip", 0, "new connections per second allowed from one source address, 429 beyond (0 = no limit)")
+	fs.IntVar(&f.perIPBurst, "handshake-burst-per-ip", 0, "burst of new connections allowed from one source address (0 = the rate)")
 	fs.Int64Var(&f.maxMessage, "max-message", api.DefaultMaxMessageSize, "largest incoming message in bytes (1009 beyond)")
 	fs.IntVar(&f.maxOutbound, "max-outbound", api.DefaultMaxOutboundQueue, "per-connection outbound queue limit in bytes")
+	fs.Int64Var(&f.maxBuffered, "max-buffered", 0, "memory budget in bytes for the whole server: messages being received and outbound queues (0 = a quarter of GOMEMLIMIT, else 512 MiB; -1 = none)")
+	fs.DurationVar(&f.bufferWait, "buffer-wait", 0, "close with 1013 a connection waiting this long for the memory budget (0 = 10s)")
 	fs.DurationVar(&f.ping, "ping", 0, "send a ping after this long without input (0 = off)")
 	fs.DurationVar(&f.idle, "idle", 0, "close connections idle this long (0 = off)")
 	fs.DurationVar(&f.handshakeTO, "handshake-timeout", api.DefaultConnectionTimeout, "deadline for the TCP+TLS+HTTP handshake")
 	fs.IntVar(&f.loops, "loops", 0, "event loops (0 = GOMAXPROCS)")
 	fs.IntVar(&f.logLevel, "log", 1, "log level: 0 none, 1 startup, errors and summaries, 2 verbose (a line per connection event), 3 debug")
 	fs.DurationVar(&f.summary, "summary", 10*time.Second, "at -log 1 and above, log a one-line summary this often while there is activity (0 = never)")
-	fs.StringVar(&f.origins, "origins", "", "comma-separated allowed Origin values (empty = any)")
+	fs.StringVar(&f.origins, "origins", "", "comma-separated cross-origin patterns to allow, e.g. '*.example.com,localhost:*' or 'https://app.example.com'; '*' = any (default: same origin only, others get 403)")
 	fs.StringVar(&f.allowed, "allowed-clients", "", "comma-separated IPs/CIDRs allowed to connect (empty = any)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file: serve wss://")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for -tls-cert")
@@ -103,6 +113,11 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 		EventLoops:               f.loops,
 		BufferMessage:            true,
 		MaxConnections:           f.maxConns,
+		MaxConnectionsPerIP:      f.perIPConns,
+		HandshakeRatePerIP:       f.perIPRate,
+		HandshakeBurstPerIP:      f.perIPBurst,
+		MaxBufferedBytes:         f.maxBuffered,
+		BufferWaitTimeout:        f.bufferWait,
 		MaxMessageSize:           f.maxMessage,
 		MaxOutboundQueue:         f.maxOutbound,
 		PingInterval:             f.ping,
