@@ -11,24 +11,31 @@ import (
 	"strings"
 )
 
-// warnServerPID warns on w when process pid does not listen on the TCP
-// port of target: its RSS and CPU would then not be the server's (a wrong
+// warnServerPID warns on w when process pid listens on none of the TCP
+// ports of targets: its RSS and CPU would then not be the server's (a wrong
 // -server-pid gave figures such as "-229 B/conn").
-func warnServerPID(w io.Writer, pid int, target string) {
-	if pid <= 0 {
+func warnServerPID(w io.Writer, pid int, targets []string) {
+	if pid <= 0 || len(targets) == 0 {
 		return
 	}
-	port, err := targetPort(target)
-	if err != nil {
-		return // the URL's own error is reported by Run
+	var ports []string
+	for _, t := range targets {
+		port, err := targetPort(t)
+		if err != nil {
+			return // the URL's own error is reported by Run
+		}
+		ok, err := listensOn(pid, port)
+		if err != nil {
+			fmt.Fprintf(w, "loadtest: warning: cannot check that -server-pid %d listens on port %d: %v\n", pid, port, err)
+			return
+		}
+		if ok {
+			return
+		}
+		ports = append(ports, strconv.Itoa(port))
 	}
-	ok, err := listensOn(pid, port)
-	switch {
-	case err != nil:
-		fmt.Fprintf(w, "loadtest: warning: cannot check that -server-pid %d listens on port %d: %v\n", pid, port, err)
-	case !ok:
-		fmt.Fprintf(w, "loadtest: warning: -server-pid %d does not listen on port %d: its RSS and CPU are not the server's\n", pid, port)
-	}
+	fmt.Fprintf(w, "loadtest: warning: -server-pid %d does not listen on port %s: its RSS and CPU are not the server's\n",
+		pid, strings.Join(ports, ", "))
 }
 
 // targetPort is the TCP port a ws:// or wss:// URL connects to.

@@ -19,11 +19,11 @@ func TestWarnServerPID(t *testing.T) {
 	defer ln.Close()
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	var w bytes.Buffer
-	warnServerPID(&w, os.Getpid(), "ws://127.0.0.1:"+port+"/echo")
+	warnServerPID(&w, os.Getpid(), []string{"ws://127.0.0.1:1/x", "ws://127.0.0.1:" + port + "/echo"})
 	if w.Len() != 0 {
 		t.Errorf("warned for the listening process: %s", w.String())
 	}
-	warnServerPID(&w, os.Getppid(), "ws://127.0.0.1:"+port+"/echo")
+	warnServerPID(&w, os.Getppid(), []string{"ws://127.0.0.1:" + port + "/echo"})
 	if !strings.Contains(w.String(), "does not listen on port "+port) {
 		t.Errorf("no warning for a process that does not listen: %q", w.String())
 	}

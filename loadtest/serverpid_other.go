@@ -5,4 +5,4 @@ package loadtest
 import "io"
 
 // warnServerPID checks nothing off Linux, where Run refuses to start.
-func warnServerPID(io.Writer, int, string) {}
+func warnServerPID(io.Writer, int, []string) {}
