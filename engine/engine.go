@@ -34,19 +34,21 @@ type Engine struct {
 	loops   sync.Map // gnet.EventLoop -> *loop
 	loopSet []*loop
 
-	started    time.Time // New; Conn.since counts seconds from it
-	gnetEng    gnet.Engine
-	port       int
-	startErr   chan error
-	loopsUp    chan struct{} // closed by the first OnTick: gnet's loops are registered
-	loopsOnce  sync.Once
-	stopped    chan struct{}
-	runErr     error
-	listening  atomic.Bool // accepting new connections
-	running    atomic.Bool
-	shutting   atomic.Bool
-	congestion atomic.Int32 // loops with congested connections (for the fast tick)
-	inflaters  workerPool   // inflate large compressed messages off the loops
+	started time.Time // New; Conn.since counts seconds from it
+	// clock returns the monotonic time since started; the loops' deadlines
+	// are measured on it (a hook for tests).
+	clock     func() time.Duration
+	gnetEng   gnet.Engine
+	port      int
+	startErr  chan error
+	loopsUp   chan struct{} // closed by the first OnTick: gnet's loops are registered
+	loopsOnce sync.Once
+	stopped   chan struct{}
+	runErr    error
+	listening atomic.Bool // accepting new connections
+	running   atomic.Bool
+	shutting  atomic.Bool
+	inflaters workerPool // inflate large compressed messages off the loops
 	// inflateBudget is the output size beyond which a loop hands a message
 	// to inflaters (0 = never).
 	inflateBudget int64
@@ -63,6 +65,7 @@ func New(opts Options, h Handler) (*Engine, error) {
 	}
 	e := &Engine{opts: opts, user: newUser(h, opts.HTTPHandler), reg: newRegistry(), startErr: make(chan error, 1), loopsUp: make(chan struct{}), stopped: make(chan struct{}), started: time.Now()}
 	e.opts.HTTPHandler = nil // reachable only through e.user, which recovers
+	e.clock = func() time.Duration { return time.Since(e.started) }
 	e.inflaters.max = opts.InflateWorkers
 	e.perIP = newIPLimits(&e.opts, e.started)
 	e.budget = newBudget(&e.opts)
@@ -129,7 +132,8 @@ func (e *Engine) start() error {
 		// counter is not synchronized).
 		gnet.WithLoadBalancing(gnet.LeastConnections),
 		// gnet's ticker only tells Start that the loops exist (see
-		// OnTick); tickLoopsForever drives the timing wheels.
+		// OnTick, which then sleeps for good); each loop has its own wake
+		// timer, armed only when it has a deadline (wake.go).
 		gnet.WithTicker(true),
 		gnet.WithLogger(quietLogger{}),
 	}
@@ -155,6 +159,10 @@ func (e *Engine) start() error {
 		default:
 		}
 		e.running.Store(false)
+		e.eachLoop(func(l *loop) { l.wake.timer.Stop() })
+		if e.budget != nil {
+			e.budget.stop()
+		}
 		close(e.stopped)
 	}()
 	if err := <-e.startErr; err != nil {
@@ -172,8 +180,8 @@ func (e *Engine) start() error {
 
 // OnTick is called by gnet's ticker goroutine, which gnet starts once its
 // event loops are registered: the first call tells Start they exist. It
-// then sleeps for the longest delay: the timing wheels are driven by
-// tickLoopsForever, not by gnet's ticker. It implements gnet.EventHandler.
+// then sleeps for the longest delay: deadlines are driven by each loop's
+// own wake timer, not by gnet's ticker. It implements gnet.EventHandler.
 func (e *Engine) OnTick() (time.Duration, gnet.Action) {
 	e.loopsOnce.Do(func() { close(e.loopsUp) })
 	return time.Duration(1<<63 - 1), gnet.None
@@ -185,7 +193,6 @@ func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
 	e.gnetEng = eng
 	e.running.Store(true)
 	e.inspectListener(eng)
-	go e.tickLoopsForever()
 	e.startErr <- nil
 	return gnet.None
 }
@@ -230,42 +237,6 @@ func (e *Engine) eachLoop(fn func(*loop)) {
 	e.loopsMu.Unlock()
 	for _, l := range loops {
 		fn(l)
-	}
-}
-
-// tickLoopsForever drives every loop's timing wheel. gnet's OnTick runs on
-// its own goroutine, so wsloop keeps its own ticker goroutine (one per
-// engine) that asks each loop to tick.
-func (e *Engine) tickLoopsForever() {
-	t := time.NewTimer(tick)
-	defer t.Stop()
-	next := tick
-	lastTick := time.Now()
-	for {
-		select {
-		case <-e.stopped:
-			return
-		case <-t.C:
-		}
-		// Congested connections are polled more often so that senders
-		// waiting for room and ReadyToSend learn of a drain quickly. The
-		// wheel still advances once per tick period: a fast wake-up only
-		// polls, so CloseWait, idle and handshake deadlines keep their
-		// length while connections are congested.
-		if now := time.Now(); now.Sub(lastTick) >= tick-fastTick/2 {
-			lastTick = now
-			e.eachLoop(func(l *loop) { l.requestTick() })
-			if e.budget != nil {
-				e.budget.expire(now)
-			}
-		} else {
-			e.eachLoop(func(l *loop) { l.requestPoll() })
-		}
-		next = tick
-		if e.congestion.Load() > 0 {
-			next = fastTick
-		}
-		t.Reset(next)
 	}
 }
 

@@ -31,6 +31,7 @@ type serveFlags struct {
 	ping        time.Duration
 	idle        time.Duration
 	loops       int
+	reusePort   bool
 	logLevel    int
 	origins     string
 	allowed     string
@@ -82,6 +83,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.DurationVar(&f.idle, "idle", 0, "close connections idle this long (0 = off)")
 	fs.DurationVar(&f.handshakeTO, "handshake-timeout", api.DefaultConnectionTimeout, "deadline for the TCP+TLS+HTTP handshake")
 	fs.IntVar(&f.loops, "loops", 0, "event loops (0 = GOMAXPROCS)")
+	fs.BoolVar(&f.reusePort, "reuseport", false, "give each event loop its own SO_REUSEPORT listener")
 	fs.IntVar(&f.logLevel, "log", 1, "log level: 0 none, 1 startup, errors and summaries, 2 verbose (a line per connection event), 3 debug")
 	fs.DurationVar(&f.summary, "summary", 10*time.Second, "at -log 1 and above, log a one-line summary this often while there is activity (0 = never)")
 	fs.StringVar(&f.origins, "origins", "", "comma-separated cross-origin patterns to allow, e.g. '*.example.com,localhost:*' or 'https://app.example.com'; '*' = any (default: same origin only, others get 403)")
@@ -111,6 +113,7 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 		LocalHost:                host,
 		LocalPort:                port,
 		EventLoops:               f.loops,
+		ReusePort:                f.reusePort,
 		BufferMessage:            true,
 		MaxConnections:           f.maxConns,
 		MaxConnectionsPerIP:      f.perIPConns,
