@@ -59,6 +59,9 @@ func NewCollector(srv *api.Server, constLabels prometheus.Labels) *Collector {
 	counter("broadcast_deliveries_total", "Broadcast messages queued to a receiver.", func(m *api.Metrics) uint64 { return m.BroadcastDelivered })
 	counter("broadcast_skipped_total", "Broadcast messages skipped for a receiver whose outbound queue was full (slow-consumer drops).",
 		func(m *api.Metrics) uint64 { return m.BroadcastDropped })
+	counter("topic_publishes_total", "Topic publishes delivered on this node (its own and those from other nodes).", func(m *api.Metrics) uint64 { return m.Published })
+	counter("topic_deliveries_total", "Topic messages queued to a subscriber.", func(m *api.Metrics) uint64 { return m.TopicDeliveries })
+	counter("topic_skipped_total", "Topic messages skipped for a subscriber whose outbound queue was full.", func(m *api.Metrics) uint64 { return m.TopicDropped })
 	counter("idle_timeouts_total", "Connections closed for idleness.", func(m *api.Metrics) uint64 { return m.IdleTimeouts })
 	counter("handler_panics_total", "Event handlers that panicked.", func(m *api.Metrics) uint64 { return m.Panics })
 	counter("inflated_off_loop_total", "Large compressed messages inflated by a worker instead of the event loop.", func(m *api.Metrics) uint64 { return m.InflatedOffLoop })

@@ -42,6 +42,7 @@ type serveFlags struct {
 	pprof       string
 	mount       string
 	summary     time.Duration
+	cluster     clusterFlags
 }
 
 // serveUsage describes the serve command; the flags follow it.
@@ -53,6 +54,8 @@ then closes every connection with 1001 and exits 0.
 Endpoints (on -addr, and on -mount when given):
   /echo          WebSocket: every message comes back with its type
   /chat          WebSocket: every message goes to every /chat connection
+  /pubsub        WebSocket: subscribe to topics and publish (text protocol; see README)
+  /cluster       the cluster's nodes (with -nats)
   /              the demo page (a browser client of /echo and /chat)
   /healthz       200 "ok"
   /metrics       Prometheus text format (wsloop_*, go_*, process_*)
@@ -93,6 +96,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.BoolVar(&f.selfSigned, "tls-self-signed", false, "serve wss:// with a fresh self-signed certificate (demos)")
 	fs.StringVar(&f.mount, "mount", "", "also serve the same endpoints from a net/http server on this address, upgrades handed to the event loops (TLS through net/http when TLS is on)")
 	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060)")
+	f.cluster.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -142,10 +146,12 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 	return cfg, nil
 }
 
-// app is the demo application: /echo echoes, /chat is a broadcast room.
+// app is the demo application: /echo echoes, /chat is a room on a topic
+// (shared by every node of a cluster), /pubsub speaks the pub/sub protocol.
 type app struct {
-	srv  *api.Server
-	prom http.Handler // /metrics
+	srv     *api.Server
+	cluster *clusterState
+	prom    http.Handler // /metrics
 }
 
 func (a *app) events() api.Events {
@@ -154,8 +160,12 @@ func (a *app) events() api.Events {
 			if e.DataFormat == api.DataPong {
 				return
 			}
-			if isChat(a.srv.UserData(e.ConnectionID)) {
-				_ = a.srv.Broadcast(e.DataFormat, e.Data, func(t api.Target) bool { return isChat(t.UserData()) })
+			switch ud := a.srv.UserData(e.ConnectionID); {
+			case isChat(ud):
+				_ = a.srv.Publish(chatTopic, e.DataFormat, e.Data)
+				return
+			case isPubsub(ud):
+				a.pubsubIn(e)
 				return
 			}
 			_ = a.srv.SendMessage(e.ConnectionID, e.DataFormat, e.Data)
@@ -166,8 +176,15 @@ func (a *app) events() api.Events {
 			case "/echo", "/":
 			case "/chat":
 				_ = a.srv.SetUserData(e.ConnectionID, chatRoom{})
+			case "/pubsub":
+				_ = a.srv.SetUserData(e.ConnectionID, pubsubConn{})
 			default:
-				e.StatusCode, e.Reason = http.StatusNotFound, "no WebSocket endpoint at "+path+" (try /echo or /chat)"
+				e.StatusCode, e.Reason = http.StatusNotFound, "no WebSocket endpoint at "+path+" (try /echo, /chat or /pubsub)"
+			}
+		},
+		OnConnected: func(e *api.ConnectedEvent) {
+			if isChat(a.srv.UserData(e.ConnectionID)) {
+				_ = a.srv.Subscribe(e.ConnectionID, chatTopic)
 			}
 		},
 	}
@@ -188,6 +205,8 @@ func (a *app) httpHandler(ws http.Handler) http.Handler {
 	})
 	mux.Handle("/echo", ws)
 	mux.Handle("/chat", ws)
+	mux.Handle("/pubsub", ws)
+	mux.HandleFunc("GET /cluster", func(w http.ResponseWriter, r *http.Request) { a.cluster.handle(w, r) })
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
@@ -203,15 +222,31 @@ func upgradeRequired(w http.ResponseWriter, _ *http.Request) {
 	http.Error(w, "this is a WebSocket endpoint: upgrade required", http.StatusUpgradeRequired)
 }
 
-// startApp starts the demo application's server with cfg.
-func startApp(cfg api.Config) (*app, error) {
+// startApp starts the demo application's server with cfg, joined to the
+// cluster that cf names (if any).
+func startApp(cfg api.Config, cf ...clusterFlags) (*app, error) {
 	a := &app{}
 	cfg.HTTPHandler = a.httpHandler(http.HandlerFunc(upgradeRequired))
 	a.srv = api.New(cfg, a.events())
 	a.prom = a.newPromHandler()
-	if err := a.srv.Listen(); err != nil {
+	var c clusterFlags
+	if len(cf) > 0 {
+		c = cf[0]
+	}
+	cs, err := joinCluster(a.srv, &c, clusterLogger(cfg))
+	if err != nil {
 		return nil, err
 	}
+	a.cluster = cs
+	if err := a.srv.Listen(); err != nil {
+		cs.close()
+		return nil, err
+	}
+	scheme := "http"
+	if cfg.TLS != nil {
+		scheme = "https"
+	}
+	cs.run(a.srv, scheme+"://"+a.srv.Addr()+"/")
 	return a, nil
 }
 
@@ -236,7 +271,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if f.pprof != "" {
 		startPprof(f.pprof, stderr)
 	}
-	a, err := startApp(cfg)
+	a, err := startApp(cfg, f.cluster)
 	if err != nil {
 		fmt.Fprintln(stderr, "wsloop: listen:", err)
 		return 1
@@ -248,6 +283,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addr := net.JoinHostPort(cfg.LocalHost, strconv.Itoa(a.srv.LocalPort()))
 	fmt.Fprintf(stdout, "wsloop listening on %s://%s  (demo page: %s://%s/  echo: %s://%s/echo  chat: %s://%s/chat)\n",
 		wsScheme, addr, scheme, addr, wsScheme, addr, wsScheme, addr)
+	printCluster(stdout, a, f.cluster)
 	var hs *http.Server
 	if f.mount != "" {
 		var maddr string
@@ -274,7 +310,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := a.srv.Shutdown(sctx); err != nil {
+	err = a.srv.Shutdown(sctx)
+	a.cluster.close()
+	if err != nil {
 		fmt.Fprintln(stderr, "wsloop: shutdown:", err)
 		return 1
 	}
