@@ -45,14 +45,6 @@ type Config struct {
 	// ErrPendingLimit error. Values below one maximal record refuse large
 	// ClientHellos. Zero means DefaultMaxPendingBytes.
 	MaxPendingBytes int
-	// MaxComputingHandshakes is how many handshake goroutines may compute
-	// the server's first flight (key exchange and signature) at once; the
-	// others wait, without a time slice, until one of them has written its
-	// flight, and each yields to the event loops before it starts. Zero
-	// means GOMAXPROCS at NewBridge. It keeps the loops from waiting
-	// behind a burst of signatures (see cpugate.go); a handshake waits for
-	// its turn 10 ms at most.
-	MaxComputingHandshakes int
 }
 
 // Bridge holds the configuration and the handshake scheduler shared by all
@@ -67,7 +59,6 @@ type Bridge struct {
 	running int // handshake goroutines alive
 	peak    int // highest value of running (tests, metrics)
 	queued  int
-	cpu     cpuGate
 	head    *handshake // FIFO of connections waiting for a slot
 	tail    *handshake
 
@@ -88,7 +79,6 @@ func NewBridge(cfg Config) (*Bridge, error) {
 		onPanic:    cfg.OnPanic,
 		maxHS:      cfg.MaxConcurrentHandshakes,
 		maxPending: cfg.MaxPendingBytes,
-		cpu:        newCPUGate(cfg.MaxComputingHandshakes),
 	}
 	if b.maxHS <= 0 {
 		b.maxHS = DefaultMaxConcurrentHandshakes

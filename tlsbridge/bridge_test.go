@@ -344,18 +344,6 @@ func TestHandshakeCap(t *testing.T) {
 	if r != 0 || q != 0 {
 		t.Fatalf("after all handshakes: running %d queued %d", r, q)
 	}
-	waitTokens(t, b, 0)
-}
-
-// waitTokens waits until n compute tokens of b are held.
-func waitTokens(t *testing.T, b *Bridge, n int) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); len(b.cpu.tokens) != n && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
-	}
-	if got := len(b.cpu.tokens); got != n {
-		t.Fatalf("%d compute tokens held, want %d", got, n)
-	}
 }
 
 // recordTransport records transport calls for tests that drive a Conn by
@@ -455,8 +443,6 @@ func TestReleaseStalledHandshake(t *testing.T) {
 	if r, q := b.Handshakes(); r != 1 || q != 1 {
 		t.Fatalf("running %d queued %d, want 1 and 1", r, q)
 	}
-	// Waiting for the client's flight, A gives its compute token back.
-	waitTokens(t, b, 0)
 	cb.Release()
 	if r, q := b.Handshakes(); r != 1 || q != 0 {
 		t.Fatalf("after releasing the queued conn: running %d queued %d", r, q)

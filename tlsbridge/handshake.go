@@ -27,7 +27,6 @@ type handshake struct {
 	pending  []byte    // ciphertext not yet read by crypto/tls
 	phase    uint8
 	released bool
-	cpu      bool // holds a compute token of Bridge.cpu
 	tc       *tls.Conn // set when phase == phaseDone
 	err      error     // handshake result
 
@@ -39,11 +38,6 @@ type handshake struct {
 // run performs the handshake on the calling goroutine unless the
 // connection was released while it waited for a slot.
 func (hs *handshake) run(cfg *tls.Config, onPanic func(error)) {
-	cpu := hs.c.b.cpu.acquire()
-	hs.mu.Lock()
-	hs.cpu = cpu
-	hs.mu.Unlock()
-	defer hs.releaseCPU()
 	hs.mu.Lock()
 	if hs.released {
 		hs.mu.Unlock()
@@ -75,28 +69,12 @@ func (hs *handshake) run(cfg *tls.Config, onPanic func(error)) {
 	hs.mu.Unlock()
 }
 
-// releaseCPU returns the compute token if the handshake still holds it.
-func (hs *handshake) releaseCPU() {
-	hs.mu.Lock()
-	held := hs.cpu
-	hs.cpu = false
-	hs.mu.Unlock()
-	if held {
-		hs.c.b.cpu.release()
-	}
-}
-
 // read is the adapter's Read during the handshake: it blocks until Feed
 // hands over ciphertext or the connection is released.
 func (hs *handshake) read(p []byte) (int, error) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
 	for len(hs.pending) == 0 && !hs.released {
-		if hs.cpu {
-			// The flight is out; waiting for the client costs no CPU.
-			hs.cpu = false
-			hs.c.b.cpu.release()
-		}
 		hs.cond.Wait()
 	}
 	if hs.released {
