@@ -181,6 +181,15 @@ type Config struct {
 	DisconnectStatusCode        int
 	DisconnectStatusDescription string
 
+	// MaxTopicLength bounds a topic name in bytes (0 = 128).
+	MaxTopicLength int
+	// MaxSubscriptions bounds the topics one connection subscribes to
+	// (0 = 128).
+	MaxSubscriptions int
+	// MaxPublishSize bounds a Publish payload, and a bridged Broadcast's
+	// (0 = 1 MiB, NATS's default max_payload).
+	MaxPublishSize int
+
 	// TLS turns on wss:// when non-nil and Enabled.
 	TLS *TLSConfig
 

@@ -18,6 +18,30 @@
 // are valid only during the call. Every Server method is safe to call from
 // any goroutine.
 //
+// # Topics
+//
+// Topics follow the uWebSockets pub/sub model: Server.Subscribe puts a
+// connection on a named topic, Server.Publish sends one message to every
+// subscriber. Each event loop keeps its own index from topic to its
+// subscribers, so a publish takes no global lock, is framed (and compressed,
+// for connections without server context takeover) once per loop, reaches
+// each subscriber in the same single write per connection as Broadcast, and
+// costs in proportion to the topic's subscribers, not to the server's
+// connections. A connection's subscriptions end when it closes.
+//
+// Topic names map to NATS subject tokens: at most Config.MaxTopicLength
+// bytes of letters, digits, '-' and '_', with '.' separating non-empty
+// tokens (no '*', '>' or spaces). Config.MaxSubscriptions bounds one
+// connection's topics and Config.MaxPublishSize a payload; each limit has
+// its error (ErrTopicInvalid, ErrTopicTooLong, ErrTooManySubscriptions,
+// ErrPayloadTooLarge).
+//
+// Delivery is at-most-once: a subscriber whose outbound queue is full is
+// skipped (Metrics.TopicDropped) or closed with 1008, following
+// Config.SlowConsumer. With a Bridge (Server.SetBridge; package cluster
+// implements one on NATS) publishes and unfiltered broadcasts also reach the
+// other nodes, which deliver them with PublishLocal and BroadcastLocal.
+//
 // # Mapping from the WebSocketServer component
 //
 // Properties:
@@ -50,6 +74,10 @@
 //	DoEvents                       Server.DoEvents (returns at once: the loops deliver events themselves)
 //	Ping (later editions)          Server.Ping(id, payload)
 //	(beyond) Broadcast             Server.Broadcast(format, msg, filter): framed and compressed once, one task per loop
+//	(beyond) Topics                Server.Subscribe(id, topic), Server.Unsubscribe, Server.Publish(topic, format, msg),
+//	                               Server.Subscribers(topic), Server.Topics(); framed once per loop, no global lock
+//	(beyond) Cluster               Server.SetBridge(Bridge) (package cluster implements Bridge on NATS),
+//	                               Server.PublishLocal, Server.BroadcastLocal for messages from other nodes
 //
 // Events:
 //
@@ -83,6 +111,9 @@
 //	UseIPv6                        Config.UseIPv6
 //	LogLevel                       Config.LogLevel (0 none … 3 debug; changeable after Listen)
 //	SSL*, TLS12*, TLS13*, OpenSSL* TLSConfig fields; SSLNegotiated*[id] readable through Server.Config
+//	MaxTopicLength (beyond)        Config.MaxTopicLength (topic name bytes, 128 default; ErrTopicTooLong)
+//	MaxSubscriptions (beyond)      Config.MaxSubscriptions (topics per connection, 128 default; ErrTooManySubscriptions)
+//	MaxPublishSize (beyond)        Config.MaxPublishSize (publish payload, 1 MiB default as NATS max_payload; ErrPayloadTooLarge)
 //
 // Beyond the component: MaxMessageSize (1009), MaxHeaderBytes (431), Origins
 // (same origin by default, 403 beyond; host patterns; OnWebSocketOpenRequest

@@ -26,6 +26,7 @@ type Server struct {
 	events   Events
 	eng      *engine.Engine
 	logLevel atomic.Int32
+	bridge   atomic.Pointer[Bridge] // see SetBridge
 }
 
 // New returns a server with the given settings and event handlers. Nothing
@@ -131,6 +132,10 @@ func (s *Server) engineOptions() (engine.Options, error) {
 		DecompressedLimit: c.Compression.MaxDecompressedSize,
 		InflateInline:     c.Compression.InlineInflateSize,
 		InflateWorkers:    c.Compression.InflateWorkers,
+		MaxTopicLength:    c.MaxTopicLength,
+		MaxSubscriptions:  c.MaxSubscriptions,
+		MaxPublishSize:    c.MaxPublishSize,
+		OnInterest:        s.interest,
 		TLS:               tlsCfg,
 		HTTPHandler:       c.HTTPHandler,
 	}, nil
@@ -370,17 +375,25 @@ func (t Target) UserData() any { return t.c.UserData() }
 // the message in order with what was sent to it before. A receiver whose
 // outbound queue is full is closed with 1008 (CloseSlowConsumer) or skipped
 // for this message (WouldBlock: Metrics.BroadcastDropped counts it, and
-// OnReadyToSend fires once its queue drains).
+// OnReadyToSend fires once its queue drains). With a Bridge set, a nil
+// filter also sends it to every other node (see Publish); over
+// MaxPublishSize it is then refused with ErrPayloadTooLarge.
 func (s *Server) Broadcast(format DataFormat, p []byte, filter func(Target) bool) error {
 	e := s.engine()
 	if e == nil {
 		return ErrServerClosed
 	}
-	var f func(*engine.Conn) bool
-	if filter != nil {
-		f = func(c *engine.Conn) bool { return filter(Target{c}) }
+	if filter == nil {
+		if err := s.checkBridgedBroadcast(e, p); err != nil {
+			return err
+		}
+		e.Broadcast(opOf(format), p, nil)
+		if b := s.currentBridge(); b != nil {
+			b.Broadcast(format, p)
+		}
+		return nil
 	}
-	e.Broadcast(opOf(format), p, f)
+	e.Broadcast(opOf(format), p, func(c *engine.Conn) bool { return filter(Target{c}) })
 	return nil
 }
 

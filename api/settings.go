@@ -146,6 +146,9 @@ var settings = map[string]setting{
 	"closetimeout":                durationSetting(func(c *Config) *time.Duration { return &c.CloseTimeout }),
 	"disconnectstatuscode":        intSetting(func(c *Config) *int { return &c.DisconnectStatusCode }, 0, 4999),
 	"disconnectstatusdescription": stringSetting(func(c *Config) *string { return &c.DisconnectStatusDescription }),
+	"maxtopiclength":              intSetting(func(c *Config) *int { return &c.MaxTopicLength }, 0, 1<<16),
+	"maxsubscriptions":            intSetting(func(c *Config) *int { return &c.MaxSubscriptions }, 0, 1<<20),
+	"maxpublishsize":              intSetting(func(c *Config) *int { return &c.MaxPublishSize }, 0, 1<<30),
 }
 
 func init() {

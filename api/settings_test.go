@@ -65,6 +65,9 @@ var settingCases = map[string]struct{ set, want, bad string }{
 	"disconnectstatuscode":        {"4000", "4000", "5000"},
 	"disconnectstatusdescription": {"bye", "bye", ""},
 	"loglevel":                    {"2", "2", "4"},
+	"maxtopiclength":              {"64", "64", "-1"},
+	"maxsubscriptions":            {"1000", "1000", "many"},
+	"maxpublishsize":              {"65536", "65536", "2000000000"},
 }
 
 // Every name in the settings table is covered by settingCases, and each

@@ -85,6 +85,7 @@ type connExtra struct {
 	heldOff  int                        // how much of held was processed
 	parked   *inflateJob                // an inflated message waiting for AcceptData
 	inflater *codec.Inflater
+	lsubs    []lsub // places in the loops' topic lists
 	// memory budget (budget.go)
 	resv       int64       // bytes reserved for the message being assembled
 	bw         *budgetWait // the queued request while lBudget is set
@@ -102,6 +103,7 @@ type connExtra struct {
 	streamOn   bool                       // the first piece was sent
 	deferred   *bytebufferpool.ByteBuffer // broadcasts waiting for a streamed message to end
 	busy       int                        // interruptible operations in progress (SendFile)
+	topics     []*topic                   // subscriptions (each holds a count in its topic)
 
 	// set on the loop before Connected, read-only afterwards
 	subproto string
