@@ -141,6 +141,7 @@ func (e *Engine) start() error {
 		// timer, armed only when it has a deadline (wake.go).
 		gnet.WithTicker(true),
 		gnet.WithLogger(quietLogger{}),
+		gnet.WithReadBufferCap(e.opts.ReadBufferSize),
 	}
 	if e.opts.KeepAlive > 0 {
 		gopts = append(gopts, gnet.WithTCPKeepAlive(e.opts.KeepAlive), gnet.WithTCPKeepInterval(e.opts.KeepInterval))

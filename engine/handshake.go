@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 
-	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
 )
 
@@ -27,7 +26,7 @@ func (l *loop) onHandshakeBytes(c *Conn, p []byte) []byte {
 			return nil
 		default: // the head is split across reads
 			x = c.ext()
-			x.hs = bytebufferpool.Get()
+			x.hs = getBuf()
 			x.hs.B = append(x.hs.B, p...)
 			return nil
 		}
@@ -56,7 +55,7 @@ func (l *loop) onHandshakeBytes(c *Conn, p []byte) []byte {
 	}
 	ok := l.answerRequest(c, head)
 	if x != nil && x.hs != nil {
-		bytebufferpool.Put(x.hs)
+		putBuf(x.hs)
 		x.hs = nil
 	}
 	if !ok {

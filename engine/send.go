@@ -59,10 +59,10 @@ func (c *Conn) Send(op codec.OpCode, p []byte, compress int) error {
 // send lands behind them. c.mu is held.
 func (c *Conn) beginLocked() (b *bytebufferpool.ByteBuffer, deferred bool) {
 	if c.loop.ordered.Load() > 0 {
-		return bytebufferpool.Get(), true
+		return getBuf(), true
 	}
 	if c.pending == nil {
-		c.pending = bytebufferpool.Get()
+		c.pending = getBuf()
 	}
 	return c.pending, false
 }
@@ -83,14 +83,14 @@ func (c *Conn) commitLocked(b *bytebufferpool.ByteBuffer, deferred bool) {
 			c.appendRawLocked(b.B)
 		}
 		c.mu.Unlock()
-		bytebufferpool.Put(b)
+		putBuf(b)
 	})
 }
 
 // abortLocked drops a send's buffer after a failure. c.mu is held.
 func (c *Conn) abortLocked(b *bytebufferpool.ByteBuffer, deferred bool) {
 	if deferred {
-		bytebufferpool.Put(b)
+		putBuf(b)
 	}
 }
 
@@ -309,7 +309,7 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 // message compressed without context takeover, when permessage-deflate is
 // on and p is over its threshold. plain comes from the pool.
 func (e *Engine) frameOnce(op codec.OpCode, p []byte) (plain *bytebufferpool.ByteBuffer, comp []byte) {
-	plain = bytebufferpool.Get()
+	plain = getBuf()
 	plain.B = codec.AppendFrame(plain.B[:0], op, true, p)
 	if e.opts.Deflate.Enabled && !e.opts.Deflate.ServerContextTakeover && e.opts.Deflate.ShouldCompress(len(p)) {
 		d := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true,
@@ -406,7 +406,7 @@ func (l *loop) queueFramed(c *Conn, plain, comp []byte, n int) int {
 		// A streamed message is half sent: no other data frame may come
 		// between its fragments; this message follows it.
 		if x.deferred == nil {
-			x.deferred = bytebufferpool.Get()
+			x.deferred = getBuf()
 		}
 		x.deferred.B = append(x.deferred.B, frame...)
 	} else {
