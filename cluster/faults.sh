@@ -7,11 +7,14 @@
 # each node's outages, what was lost and when delivery resumed.
 #
 #   cluster/faults.sh
+#   CONNS=45000 PROCS=3 SOURCES=4 TOPICS=1 RATE=3 KILL_AT=25 NATS_AT=45 cluster/faults.sh
 set -euo pipefail
 CONNS=${CONNS:-3000}
 TOPICS=${TOPICS:-10}
 RATE=${RATE:-100}
 DURATION=${DURATION:-60s}
+PROCS=${PROCS:-1}                 # load processes (each under ~19,000 sockets)
+SOURCES=${SOURCES:-1}             # client source addresses 127.0.0.1..N
 KILL_AT=${KILL_AT:-15}
 RESTART_AFTER=${RESTART_AFTER:-5}
 NATS_AT=${NATS_AT:-35}
@@ -38,7 +41,7 @@ for i in 1 2 3; do start_node "$i"; done
 sleep 2
 echo "uptime before: $(uptime)"
 t0=$(date +%s.%N)
-"$BIN" loadtest -scenario pubsub -soak -conns "$CONNS" -topics "$TOPICS" -rate "$RATE" -duration "$DURATION" -progress=-1s \
+"$BIN" loadtest -scenario pubsub -soak -procs "$PROCS" -sources "$SOURCES" -close-timeout 15s -conns "$CONNS" -topics "$TOPICS" -rate "$RATE" -duration "$DURATION" -progress=-1s \
   -json "$OUT/result.json" ws://127.0.0.1:$((BASE_PORT + 1))/pubsub ws://127.0.0.1:$((BASE_PORT + 2))/pubsub ws://127.0.0.1:$((BASE_PORT + 3))/pubsub &
 lt=$!
 at() { sleep "$(echo "$1 - ($(date +%s.%N) - $t0)" | bc)"; printf '%6.1f s  %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$2"; }

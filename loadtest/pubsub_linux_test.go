@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -328,5 +329,20 @@ func TestPubSubProcs(t *testing.T) {
 		if n.Subscribers != 4 || n.Deliveries != 200 || n.Latency.Count != 200 || n.URL != b.nodes[i].url {
 			t.Errorf("node %d: %+v", i, n)
 		}
+	}
+}
+
+// The workers of a -procs run each see the same outage; merged, an outage
+// of one node and publisher is reported once, spanning all of them.
+func TestMergeOutages(t *testing.T) {
+	a := []PubSubOutage{{Node: 2, Publisher: -1, FromS: 15.0, ResumedS: 20.1, Lost: 10}, {Node: 0, Publisher: 1, FromS: 35.0, ResumedS: 38.2, Lost: 5}}
+	b := []PubSubOutage{{Node: 2, Publisher: -1, FromS: 15.1, ResumedS: 20.4, Lost: 7}, {Node: 0, Publisher: 2, FromS: 35.0, ResumedS: 38.3, Lost: 1},
+		{Node: 0, Publisher: 1, FromS: 50.0, ResumedS: 0, Lost: 0}, {Node: 1, Publisher: -1, FromS: 40, ResumedS: 0}, {Node: 1, Publisher: -1, FromS: 41, ResumedS: 45}}
+	got := mergeOutages(a, b)
+	want := []PubSubOutage{{Node: 0, Publisher: 1, FromS: 35.0, ResumedS: 38.2, Lost: 5}, {Node: 0, Publisher: 1, FromS: 50.0},
+		{Node: 0, Publisher: 2, FromS: 35.0, ResumedS: 38.3, Lost: 1}, {Node: 1, Publisher: -1, FromS: 40},
+		{Node: 2, Publisher: -1, FromS: 15.0, ResumedS: 20.4, Lost: 17}}
+	if !slices.Equal(got, want) {
+		t.Errorf("merged\n%+v\nwant\n%+v", got, want)
 	}
 }

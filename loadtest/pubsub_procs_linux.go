@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,7 +134,7 @@ func mergePubSub(parts []*workerResult) (*PubSubStats, []*hdrhistogram.Histogram
 		out.Duplicates += s.Duplicates
 		out.Reconnects += s.Reconnects
 		out.ServerRefused += s.ServerRefused
-		out.Outages = append(out.Outages, s.Outages...)
+		out.Outages = mergeOutages(out.Outages, s.Outages)
 		for i, n := range s.Nodes {
 			h, err := hdrhistogram.Decode(p.NodeLatency[i])
 			if err != nil {
@@ -154,4 +155,45 @@ func mergePubSub(parts []*workerResult) (*PubSubStats, []*hdrhistogram.Histogram
 	}
 	out.Latency = latencyOf(all)
 	return out, hists, nil
+}
+
+// mergeOutages joins two workers' outages: the same node (and publisher)
+// going quiet is seen by every worker with subscribers there, so outages
+// of one node and publisher that overlap in time become one, from the
+// earliest start to the latest resumption (never, if one never resumed),
+// with the losses of both.
+func mergeOutages(a, b []PubSubOutage) []PubSubOutage {
+	all := slices.Concat(a, b)
+	slices.SortFunc(all, func(x, y PubSubOutage) int {
+		if x.Node != y.Node {
+			return x.Node - y.Node
+		}
+		if x.Publisher != y.Publisher {
+			return x.Publisher - y.Publisher
+		}
+		switch {
+		case x.FromS < y.FromS:
+			return -1
+		case x.FromS > y.FromS:
+			return 1
+		}
+		return 0
+	})
+	var out []PubSubOutage
+	for _, o := range all {
+		if n := len(out); n > 0 {
+			p := &out[n-1]
+			if p.Node == o.Node && p.Publisher == o.Publisher && (p.ResumedS == 0 || o.FromS <= p.ResumedS) {
+				if o.ResumedS == 0 {
+					p.ResumedS = 0
+				} else if p.ResumedS != 0 {
+					p.ResumedS = max(p.ResumedS, o.ResumedS)
+				}
+				p.Lost += o.Lost
+				continue
+			}
+		}
+		out = append(out, o)
+	}
+	return out
 }
