@@ -31,6 +31,7 @@ type serveFlags struct {
 	ping        time.Duration
 	idle        time.Duration
 	loops       int
+	reusePort   bool
 	logLevel    int
 	origins     string
 	allowed     string
@@ -59,6 +60,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.DurationVar(&f.idle, "idle", 0, "close connections idle this long (0 = off)")
 	fs.DurationVar(&f.handshakeTO, "handshake-timeout", 10*time.Second, "deadline for the TCP+TLS+HTTP handshake")
 	fs.IntVar(&f.loops, "loops", 0, "event loops (0 = GOMAXPROCS)")
+	fs.BoolVar(&f.reusePort, "reuseport", false, "give each event loop its own SO_REUSEPORT listener")
 	fs.IntVar(&f.logLevel, "log", 1, "log level: 0 none, 1 info, 2 verbose, 3 debug")
 	fs.StringVar(&f.origins, "origins", "", "comma-separated cross-origin patterns to allow, e.g. '*.example.com,localhost:*' or 'https://app.example.com'; '*' = any (default: same origin only, others get 403)")
 	fs.StringVar(&f.allowed, "allowed-clients", "", "comma-separated IPs/CIDRs allowed to connect (empty = any)")
@@ -86,6 +88,7 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 		LocalHost:                host,
 		LocalPort:                port,
 		EventLoops:               f.loops,
+		ReusePort:                f.reusePort,
 		BufferMessage:            true,
 		MaxConnections:           f.maxConns,
 		MaxConnectionsPerIP:      f.perIPConns,
