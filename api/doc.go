@@ -124,4 +124,10 @@
 // (would-block or close 1008), MaxPausedBytes, MaxBufferedBytes (a memory
 // budget for the whole server: waits, then 1013) with BufferWaitTimeout, HTTPHandler for
 // non-WebSocket requests, Metrics, EventLoops, ReusePort.
+//
+// Mounting in net/http: Server.Upgrade (or Server.Handler) takes an upgrade
+// request from any http.Server, mux or middleware chain and hands the
+// connection to the event loops (WebSocketOpenRequestEvent.Request is the
+// *http.Request). Prometheus: package promwsloop exports Metrics as a
+// prometheus.Collector.
 package api

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/valyala/bytebufferpool"
@@ -58,10 +59,10 @@ func (c *Conn) Send(op codec.OpCode, p []byte, compress int) error {
 // send lands behind them. c.mu is held.
 func (c *Conn) beginLocked() (b *bytebufferpool.ByteBuffer, deferred bool) {
 	if c.loop.ordered.Load() > 0 {
-		return bytebufferpool.Get(), true
+		return getBuf(), true
 	}
 	if c.pending == nil {
-		c.pending = bytebufferpool.Get()
+		c.pending = getBuf()
 	}
 	return c.pending, false
 }
@@ -82,14 +83,14 @@ func (c *Conn) commitLocked(b *bytebufferpool.ByteBuffer, deferred bool) {
 			c.appendRawLocked(b.B)
 		}
 		c.mu.Unlock()
-		bytebufferpool.Put(b)
+		putBuf(b)
 	})
 }
 
 // abortLocked drops a send's buffer after a failure. c.mu is held.
 func (c *Conn) abortLocked(b *bytebufferpool.ByteBuffer, deferred bool) {
 	if deferred {
-		bytebufferpool.Put(b)
+		putBuf(b)
 	}
 }
 
@@ -115,7 +116,9 @@ func (c *Conn) waitRoomLocked() error {
 			setFlag(&c.sflags, sSlowClosed, true)
 			c.eng().metrics.SlowConsumers.Add(1)
 			c.loop.post(func(l *loop) {
-				l.logf(c, 1, "slow consumer: outbound queue over %d bytes", max)
+				if 2 <= l.logLevel() {
+					l.log(c, 2, "slow consumer closed", slog.Int("queue_limit_bytes", max))
+				}
 				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
 				l.drainAndClose(c)
 			})
@@ -306,7 +309,7 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 // message compressed without context takeover, when permessage-deflate is
 // on and p is over its threshold. plain comes from the pool.
 func (e *Engine) frameOnce(op codec.OpCode, p []byte) (plain *bytebufferpool.ByteBuffer, comp []byte) {
-	plain = bytebufferpool.Get()
+	plain = getBuf()
 	plain.B = codec.AppendFrame(plain.B[:0], op, true, p)
 	if e.opts.Deflate.Enabled && !e.opts.Deflate.ServerContextTakeover && e.opts.Deflate.ShouldCompress(len(p)) {
 		d := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true,
@@ -323,7 +326,9 @@ func (e *Engine) frameOnce(op codec.OpCode, p []byte) (plain *bytebufferpool.Byt
 // broadcast queues a pre-framed message on this loop's open connections
 // that filter accepts (all when nil). Loop only.
 func (l *loop) broadcast(plain, comp []byte, n int, filter *guard.Guard[func(*Conn) bool]) {
-	if _, dropped := l.fanOut(&l.conns, plain, comp, n, filter); dropped > 0 {
+	sent, dropped := l.fanOut(&l.conns, plain, comp, n, filter)
+	l.eng.metrics.BroadcastDelivered.Add(sent)
+	if dropped > 0 {
 		l.eng.metrics.BroadcastDropped.Add(dropped)
 	}
 }
@@ -401,7 +406,7 @@ func (l *loop) queueFramed(c *Conn, plain, comp []byte, n int) int {
 		// A streamed message is half sent: no other data frame may come
 		// between its fragments; this message follows it.
 		if x.deferred == nil {
-			x.deferred = bytebufferpool.Get()
+			x.deferred = getBuf()
 		}
 		x.deferred.B = append(x.deferred.B, frame...)
 	} else {

@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 
-	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
 )
 
@@ -88,7 +87,7 @@ func (c *Conn) SendPiece(p []byte, wait bool) error {
 		c.eng().metrics.MessagesOut.Add(1)
 		if x.deferred != nil { // broadcasts that arrived mid-stream
 			b.B = append(b.B, x.deferred.B...)
-			bytebufferpool.Put(x.deferred)
+			putBuf(x.deferred)
 			x.deferred = nil
 		}
 	}

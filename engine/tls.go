@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 
-	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/tlsbridge"
 )
 
@@ -168,8 +168,9 @@ func (t *tlsCompletion) report() {
 	t.reported = true
 	l, c := t.l, t.c
 	if n := c.tls.Negotiated(); n != nil && 2 <= l.logLevel() {
-		l.logf(c, 2, "TLS handshake completed: %s, %s, server name %q, ALPN %q, resumed %v",
-			n.VersionName(), n.CipherSuiteName(), n.ServerName, n.ALPN, n.DidResume)
+		l.log(c, 2, "TLS handshake completed", slog.String("version", n.VersionName()),
+			slog.String("cipher", n.CipherSuiteName()), slog.String("server_name", n.ServerName),
+			slog.String("alpn", n.ALPN), slog.Bool("resumed", n.DidResume))
 	}
 	l.callTLSHandshake(c, nil)
 }
@@ -189,14 +190,17 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 		return
 	}
 	if errors.Is(err, io.EOF) { // the peer sent close_notify
-		l.logf(c, 2, "TLS: peer sent close_notify")
+		l.log(c, 2, "TLS close_notify received")
 	} else {
 		terr := &TLSError{Handshake: handshake, Remote: c.gc.RemoteAddr(), Err: err}
 		if handshake {
 			l.eng.metrics.HandshakeErrors.Add(1)
+			l.eng.metrics.refuse(RefusedTLS)
 			l.callTLSHandshake(c, terr)
 		}
-		l.logf(c, 2, "%v", terr)
+		if 2 <= l.logLevel() {
+			l.log(c, 2, "TLS error", slog.Bool("handshake", handshake), slog.String("reason", err.Error()))
+		}
 		l.userError(c, terr)
 		if errors.Is(err, tlsbridge.ErrNotTLS) && len(in) > 0 && in[0] >= 'A' && in[0] <= 'Z' {
 			c.mu.Lock()
@@ -221,7 +225,7 @@ func (l *loop) sendCloseNotify(c *Conn) {
 // that is still to be encrypted. c.mu is held.
 func (c *Conn) appendRawCipherLocked(p []byte) {
 	if c.cipher == nil {
-		c.cipher = bytebufferpool.Get()
+		c.cipher = getBuf()
 	}
 	c.cipher.B = append(c.cipher.B, p...)
 	c.markReadyLocked()
