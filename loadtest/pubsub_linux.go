@@ -96,7 +96,8 @@ func (p *PubSub) traffic(ctx context.Context, r *runner) error {
 		wg.Go(func() { pr.redialLoop(ctx, r, stop) })
 		defer func() { close(stop); wg.Wait() }()
 	}
-	// Drained once deliveries have stopped growing for a while.
+	// Drained once deliveries have stopped growing for a while: a second
+	// at least, as a loaded machine's fan-out can pause for half of one.
 	var last uint64
 	var since time.Time
 	r.holdTraffic(ctx, done, func(t msgTotals) bool {
@@ -104,7 +105,7 @@ func (p *PubSub) traffic(ctx context.Context, r *runner) error {
 			last, since = t.recv, time.Now()
 			return false
 		}
-		return time.Since(since) >= max(200*time.Millisecond, p.OutageGap/2)
+		return time.Since(since) >= max(time.Second, p.OutageGap/2)
 	})
 	if p.share != nil {
 		return p.share.exchangePublished(ctx, pr, max(r.o.Timeout, maxShareWait))
