@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -165,19 +166,7 @@ func mergePubSub(parts []*workerResult) (*PubSubStats, []*hdrhistogram.Histogram
 func mergeOutages(a, b []PubSubOutage) []PubSubOutage {
 	all := slices.Concat(a, b)
 	slices.SortFunc(all, func(x, y PubSubOutage) int {
-		if x.Node != y.Node {
-			return x.Node - y.Node
-		}
-		if x.Publisher != y.Publisher {
-			return x.Publisher - y.Publisher
-		}
-		switch {
-		case x.FromS < y.FromS:
-			return -1
-		case x.FromS > y.FromS:
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(x.Node, y.Node), cmp.Compare(x.Publisher, y.Publisher), cmp.Compare(x.FromS, y.FromS))
 	})
 	var out []PubSubOutage
 	for _, o := range all {
