@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"net"
-	"net/netip"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,97 +55,6 @@ func (s *Server) Listen() error {
 	}
 	s.eng = eng
 	return nil
-}
-
-// engineOptions translates Config into engine options.
-func (s *Server) engineOptions() (engine.Options, error) {
-	c := &s.cfg
-	host := c.LocalHost
-	if host == "" {
-		host = "0.0.0.0"
-		if c.UseIPv6 {
-			host = "::"
-		}
-	}
-	allowed, err := parseAllowed(c.AllowedClients)
-	if err != nil {
-		return engine.Options{}, err
-	}
-	if c.DisconnectStatusCode != 0 && !codec.ValidSendCloseCode(uint16(c.DisconnectStatusCode)) {
-		return engine.Options{}, fmt.Errorf("%w: DisconnectStatusCode %d", ErrBadCloseCode, c.DisconnectStatusCode)
-	}
-	tlsCfg, err := c.TLS.build(s)
-	if err != nil {
-		return engine.Options{}, err
-	}
-	return engine.Options{
-		Addr:              net.JoinHostPort(host, strconv.Itoa(c.LocalPort)),
-		NumLoops:          c.EventLoops,
-		ReusePort:         c.ReusePort,
-		ReuseAddr:         !c.BindExclusively,
-		Backlog:           c.ConnectionBacklog,
-		TCPNoDelay:        !c.TCPDelay,
-		KeepAlive:         c.KeepAliveTime,
-		KeepInterval:      c.KeepAliveInterval,
-		SocketRecvBuf:     c.InBufferSize,
-		SocketSendBuf:     c.OutBufferSize,
-		AllowedClients:    allowed,
-		MaxConnections:    c.MaxConnections,
-		HandshakeTimeout:  c.DefaultConnectionTimeout,
-		MaxHeaderBytes:    c.MaxHeaderBytes,
-		MaxMessageSize:    c.MaxMessageSize,
-		MaxFrameSize:      c.MaxFrameSize,
-		BufferMessage:     c.BufferMessage,
-		Origins:           c.Origins,
-		Subprotocols:      c.Subprotocols,
-		MaxOutbound:       c.MaxOutboundQueue,
-		SlowConsumer:      engine.SlowConsumerPolicy(c.SlowConsumer),
-		SendTimeout:       c.DefaultTimeout,
-		MaxPausedBytes:    c.MaxPausedBytes,
-		IdleTimeout:       c.IdleTimeout,
-		PingInterval:      c.PingInterval,
-		CloseWait:         c.CloseTimeout,
-		WaitForCloseReply: c.WaitForCloseResponse,
-		DisconnectCode:    uint16(c.DisconnectStatusCode),
-		DisconnectReason:  c.DisconnectStatusDescription,
-		Deflate: codec.DeflateConfig{
-			Enabled:               c.Compression.Enabled,
-			ServerContextTakeover: c.Compression.ServerContextTakeover,
-			ClientContextTakeover: c.Compression.ClientContextTakeover,
-			ServerMaxWindowBits:   c.Compression.ServerMaxWindowBits,
-			ClientMaxWindowBits:   c.Compression.ClientMaxWindowBits,
-			Level:                 c.Compression.Level,
-			Threshold:             c.Compression.Threshold,
-		},
-		DecompressedLimit: c.Compression.MaxDecompressedSize,
-		InflateInline:     c.Compression.InlineInflateSize,
-		InflateWorkers:    c.Compression.InflateWorkers,
-		TLS:               tlsCfg,
-		HTTPHandler:       c.HTTPHandler,
-		Logger:            c.Logger,
-	}, nil
-}
-
-// parseAllowed parses AllowedClients: IPs and CIDR prefixes, comma-separated.
-func parseAllowed(list string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, item := range strings.Split(list, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(item); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		ip, err := netip.ParseAddr(item)
-		if err != nil {
-			return nil, fmt.Errorf("%w: AllowedClients item %q is not an IP or CIDR", ErrBadValue, item)
-		}
-		ip = ip.Unmap()
-		out = append(out, netip.PrefixFrom(ip, ip.BitLen()))
-	}
-	return out, nil
 }
 
 func (s *Server) engine() *engine.Engine {

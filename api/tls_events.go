@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -22,9 +23,11 @@ import (
 
 // tlsHooks are the crypto/tls callbacks of one server.
 type tlsHooks struct {
-	s    *Server
-	cert *tls.Certificate // the configured certificate
-	pool *x509.CertPool   // client CAs (nil = none)
+	s        *Server
+	cert     *tls.Certificate // the configured certificate
+	pool     *x509.CertPool   // client CAs (nil = none)
+	crlCheck CRLCheck
+	crls     []*x509.RevocationList
 }
 
 // install sets the callbacks the configured events need on cfg.
@@ -96,7 +99,7 @@ func (h *tlsHooks) verify(id ConnID, cs tls.ConnectionState) (err error) {
 		return nil // Request without a certificate; Require is enforced by crypto/tls
 	}
 	leaf := cs.PeerCertificates[0]
-	verr := verifyClient(h.pool, cs.PeerCertificates)
+	verr := verifyClient(h.pool, cs.PeerCertificates, h.crlCheck, h.crls)
 	fn := h.s.events.OnSSLClientAuthentication
 	if fn == nil || id == 0 {
 		if verr != nil {
@@ -132,8 +135,10 @@ func (h *tlsHooks) verify(id ConnID, cs tls.ConnectionState) (err error) {
 // errNoClientCA is the verification result when no client CA is configured.
 var errNoClientCA = errors.New("no client CA configured (ClientCAs, ClientCAFile, ClientCADir)")
 
-// verifyClient verifies a client chain against pool for client auth.
-func verifyClient(pool *x509.CertPool, chain []*x509.Certificate) error {
+// verifyClient verifies a client chain against pool for client auth, then
+// (with check on) each certificate of the verified chain against the CRLs
+// of its issuer.
+func verifyClient(pool *x509.CertPool, chain []*x509.Certificate, check CRLCheck, crls []*x509.RevocationList) error {
 	if pool == nil {
 		return errNoClientCA
 	}
@@ -144,8 +149,37 @@ func verifyClient(pool *x509.CertPool, chain []*x509.Certificate) error {
 			opts.Intermediates.AddCert(c)
 		}
 	}
-	_, err := chain[0].Verify(opts)
-	return err
+	chains, err := chain[0].Verify(opts)
+	if err != nil || check == CRLCheckOff {
+		return err
+	}
+	verified := chains[0]
+	for i := 0; i+1 < len(verified); i++ {
+		if err := checkRevoked(verified[i], verified[i+1], check, crls); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkRevoked looks cert up in the CRLs signed by issuer.
+func checkRevoked(cert, issuer *x509.Certificate, check CRLCheck, crls []*x509.RevocationList) error {
+	found := false
+	for _, crl := range crls {
+		if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || crl.CheckSignatureFrom(issuer) != nil {
+			continue
+		}
+		found = true
+		for _, rc := range crl.RevokedCertificateEntries {
+			if rc.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+				return fmt.Errorf("certificate %q (serial %s) is revoked by the CRL of %q", cert.Subject.String(), cert.SerialNumber, issuer.Subject.String())
+			}
+		}
+	}
+	if !found && check == CRLCheckRequired {
+		return fmt.Errorf("no CRL of %q is loaded (SSLCheckCRL required)", issuer.Subject.String())
+	}
+	return nil
 }
 
 // status fires OnSSLStatus from the handshake goroutine.

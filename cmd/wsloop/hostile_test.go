@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +19,12 @@ import (
 // server must end with no connection and no handler panic.
 func TestHostileAgainstServe(t *testing.T) {
 	const maxMessage = 1 << 20
-	cfg, err := (&serveFlags{addr: "127.0.0.1:0", compress: true, maxMessage: maxMessage,
-		maxOutbound: 1 << 20, handshakeTO: time.Second}).config(nil)
+	f, err := parseServeFlags([]string{"-addr", "127.0.0.1:0", "-compress", "-max-message", strconv.Itoa(maxMessage),
+		"-max-outbound", "1048576", "-handshake-timeout", "1s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.config(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

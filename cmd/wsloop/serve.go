@@ -16,46 +16,35 @@ import (
 	"github.com/wsloop/wsloop/api"
 )
 
-// serveFlags are the serve command's settings.
+// serveFlags are the serve command's settings: the Config settings that
+// declare a flag (api.Config.RegisterFlags), and the command's own.
 type serveFlags struct {
-	addr        string
-	compress    bool
-	maxConns    int
-	maxMessage  int64
-	maxOutbound int
-	ping        time.Duration
-	idle        time.Duration
-	loops       int
-	logLevel    int
-	origins     string
-	allowed     string
-	tlsCert     string
-	tlsKey      string
-	selfSigned  bool
-	handshakeTO time.Duration
-	pprof       string
+	cfg        api.Config
+	addr       string
+	tlsCert    string
+	tlsKey     string
+	selfSigned bool
+	pprof      string
 }
 
-func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
+// ownFlags are the serve flags that are not Config settings.
+var ownFlags = []string{"addr", "tls-cert", "tls-key", "tls-self-signed", "pprof"}
+
+func newServeFlags(stderr io.Writer) (*serveFlags, *flag.FlagSet) {
 	f := &serveFlags{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	f.cfg.RegisterFlags(fs)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address host:port (port 0 picks one)")
-	fs.BoolVar(&f.compress, "compress", false, "offer permessage-deflate (RFC 7692)")
-	fs.IntVar(&f.maxConns, "max-conns", 0, "refuse connections beyond this many with 503 (0 = no limit)")
-	fs.Int64Var(&f.maxMessage, "max-message", 16<<20, "largest incoming message in bytes (1009 beyond)")
-	fs.IntVar(&f.maxOutbound, "max-outbound", 4<<20, "per-connection outbound queue limit in bytes")
-	fs.DurationVar(&f.ping, "ping", 0, "send a ping after this long without input (0 = off)")
-	fs.DurationVar(&f.idle, "idle", 0, "close connections idle this long (0 = off)")
-	fs.DurationVar(&f.handshakeTO, "handshake-timeout", 10*time.Second, "deadline for the TCP+TLS+HTTP handshake")
-	fs.IntVar(&f.loops, "loops", 0, "event loops (0 = GOMAXPROCS)")
-	fs.IntVar(&f.logLevel, "log", 1, "log level: 0 none, 1 info, 2 verbose, 3 debug")
-	fs.StringVar(&f.origins, "origins", "", "comma-separated allowed Origin values (empty = any)")
-	fs.StringVar(&f.allowed, "allowed-clients", "", "comma-separated IPs/CIDRs allowed to connect (empty = any)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file: serve wss://")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for -tls-cert")
 	fs.BoolVar(&f.selfSigned, "tls-self-signed", false, "serve wss:// with a fresh self-signed certificate (demos)")
 	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060)")
+	return f, fs
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
+	f, fs := newServeFlags(stderr)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -72,25 +61,10 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 	if err != nil {
 		return api.Config{}, fmt.Errorf("bad -addr port %q", portStr)
 	}
-	cfg := api.Config{
-		LocalHost:                host,
-		LocalPort:                port,
-		EventLoops:               f.loops,
-		BufferMessage:            true,
-		MaxConnections:           f.maxConns,
-		MaxMessageSize:           f.maxMessage,
-		MaxOutboundQueue:         f.maxOutbound,
-		PingInterval:             f.ping,
-		IdleTimeout:              f.idle,
-		DefaultConnectionTimeout: f.handshakeTO,
-		AllowedClients:           f.allowed,
-		LogLevel:                 f.logLevel,
-		Logger:                   logger,
-		Compression:              api.Compression{Enabled: f.compress},
-	}
-	if f.origins != "" {
-		cfg.Origins = strings.Split(f.origins, ",")
-	}
+	cfg := f.cfg
+	cfg.LocalHost, cfg.LocalPort = host, port
+	cfg.BufferMessage = true // the demo echoes and broadcasts whole messages
+	cfg.Logger = logger
 	tlsCfg, err := f.tlsConfig()
 	if err != nil {
 		return api.Config{}, err
