@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net"
-	"net/netip"
 	"reflect"
 	"strconv"
 	"strings"
@@ -76,8 +75,8 @@ func (s *Server) engineOptions() (engine.Options, error) {
 	}
 	o.Addr = net.JoinHostPort(host, strconv.Itoa(c.LocalPort))
 	var err error
-	if o.AllowedClients, err = parseAllowed(c.AllowedClients); err != nil {
-		return engine.Options{}, err
+	if o.AllowedClients, err = engine.ParseAllowedClients(c.AllowedClients); err != nil {
+		return engine.Options{}, fmt.Errorf("%w: %v", ErrBadValue, err)
 	}
 	if code := c.DisconnectStatusCode; code != 0 && (code > 0xffff || !codec.ValidSendCloseCode(uint16(code))) {
 		return engine.Options{}, fmt.Errorf("%w: DisconnectStatusCode %d", ErrBadCloseCode, code)
@@ -86,22 +85,4 @@ func (s *Server) engineOptions() (engine.Options, error) {
 		return engine.Options{}, err
 	}
 	return o, nil
-}
-
-// parseAllowed parses AllowedClients: IPs and CIDR prefixes, comma-separated.
-func parseAllowed(list string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, item := range splitList(list) {
-		if p, err := netip.ParsePrefix(item); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		ip, err := netip.ParseAddr(item)
-		if err != nil {
-			return nil, fmt.Errorf("%w: AllowedClients item %q is not an IP or CIDR", ErrBadValue, item)
-		}
-		ip = ip.Unmap()
-		out = append(out, netip.PrefixFrom(ip, ip.BitLen()))
-	}
-	return out, nil
 }

@@ -2,16 +2,12 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/wsloop/wsloop/codec"
 	"github.com/wsloop/wsloop/engine"
 )
 
@@ -46,7 +42,7 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return err
 	}
-	eng, err := engine.New(opts, &adapter{s: s})
+	eng, err := engine.New(opts, &dispatcher{s: s})
 	if err != nil {
 		return err
 	}
@@ -133,212 +129,6 @@ func (s *Server) conn(id ConnID) (*engine.Conn, error) {
 		return nil, ErrNotConnected
 	}
 	return c, nil
-}
-
-// Send sends p as one binary message. It copies p before returning. With
-// the connection's Timeout at 0 a full outbound queue returns ErrWouldBlock
-// (OnReadyToSend follows); otherwise Send waits up to Timeout. Do not wait
-// in event handlers: keep Timeout 0 for sends made there.
-func (s *Server) Send(id ConnID, p []byte) error { return s.SendMessage(id, DataBinary, p) }
-
-// SendText sends text as one text message (text must be valid UTF-8).
-func (s *Server) SendText(id ConnID, text string) error {
-	c, err := s.conn(id)
-	if err != nil {
-		return err
-	}
-	return c.Send(codec.OpText, stringBytes(text), engine.CompressAuto)
-}
-
-// SendMessage sends p as one message of the given format (DataText or
-// DataBinary). It is how an echo handler answers with the same type.
-func (s *Server) SendMessage(id ConnID, format DataFormat, p []byte) error {
-	c, err := s.conn(id)
-	if err != nil {
-		return err
-	}
-	if c.StreamRemaining() > 0 {
-		return c.SendPiece(p, false)
-	}
-	return c.Send(opOf(format), p, engine.CompressAuto)
-}
-
-// SendUncompressed sends p without permessage-deflate even when it was
-// negotiated (for data that is already compressed).
-func (s *Server) SendUncompressed(id ConnID, format DataFormat, p []byte) error {
-	c, err := s.conn(id)
-	if err != nil {
-		return err
-	}
-	return c.Send(opOf(format), p, engine.CompressOff)
-}
-
-// Ping sends a ping with payload (at most 125 bytes); the pong arrives as
-// OnDataIn with DataPong.
-func (s *Server) Ping(id ConnID, payload []byte) error {
-	e := s.engine()
-	if e == nil {
-		return ErrServerClosed
-	}
-	return e.Ping(uint64(id), payload)
-}
-
-// Disconnect closes the connection with DisconnectStatusCode and
-// DisconnectStatusDescription.
-func (s *Server) Disconnect(id ConnID) error { return s.DisconnectWith(id, 0, "") }
-
-// DisconnectWith closes the connection with code and reason (code 0 uses
-// the configured DisconnectStatusCode). Messages queued before are written
-// first.
-func (s *Server) DisconnectWith(id ConnID, code int, reason string) error {
-	e := s.engine()
-	if e == nil {
-		return ErrServerClosed
-	}
-	if code < 0 || code > 0xffff {
-		return ErrBadCloseCode
-	}
-	return e.Disconnect(uint64(id), uint16(code), reason)
-}
-
-// Interrupt aborts a Send or SendFile waiting for room on the connection;
-// it returns ErrInterrupted.
-func (s *Server) Interrupt(id ConnID) error {
-	e := s.engine()
-	if e == nil {
-		return ErrServerClosed
-	}
-	return e.Interrupt(uint64(id))
-}
-
-// SetAcceptData pauses (false) or resumes (true) reading from a connection.
-func (s *Server) SetAcceptData(id ConnID, accept bool) error {
-	e := s.engine()
-	if e == nil {
-		return ErrServerClosed
-	}
-	return e.SetAcceptData(uint64(id), accept)
-}
-
-// SetTimeout sets a connection's Send timeout (0 = non-blocking).
-func (s *Server) SetTimeout(id ConnID, d time.Duration) error {
-	c, err := s.conn(id)
-	if err != nil {
-		return err
-	}
-	c.SetTimeout(d)
-	return nil
-}
-
-// SetUserData attaches an application value to a connection.
-func (s *Server) SetUserData(id ConnID, v any) error {
-	c, err := s.conn(id)
-	if err != nil {
-		return err
-	}
-	c.SetUserData(v)
-	return nil
-}
-
-// UserData returns the value set by SetUserData (nil if none or unknown ID).
-func (s *Server) UserData(id ConnID) any {
-	c, err := s.conn(id)
-	if err != nil {
-		return nil
-	}
-	return c.UserData()
-}
-
-// Target is the view of a connection given to a Broadcast filter.
-type Target struct{ c *engine.Conn }
-
-// ID returns the connection's ID.
-func (t Target) ID() ConnID { return ConnID(t.c.ID()) }
-
-// SubProtocol returns the connection's negotiated subprotocol.
-func (t Target) SubProtocol() string { return t.c.Subprotocol() }
-
-// UserData returns the value set with Server.SetUserData (for example a
-// room name chosen in OnWebSocketOpenRequest from the RequestURI).
-func (t Target) UserData() any { return t.c.UserData() }
-
-// Broadcast sends one message to every open connection for which filter
-// returns true (nil = all). The frame is built (and compressed) once and
-// each event loop gets one task for all its connections. filter runs on the
-// event loops and must not block. It returns at once; each connection gets
-// the message in order with what was sent to it before. A receiver whose
-// outbound queue is full is closed with 1008 (CloseSlowConsumer) or skipped
-// for this message (WouldBlock: Metrics.BroadcastDropped counts it, and
-// OnReadyToSend fires once its queue drains).
-func (s *Server) Broadcast(format DataFormat, p []byte, filter func(Target) bool) error {
-	e := s.engine()
-	if e == nil {
-		return ErrServerClosed
-	}
-	var f func(*engine.Conn) bool
-	if filter != nil {
-		f = func(c *engine.Conn) bool { return filter(Target{c}) }
-	}
-	e.Broadcast(opOf(format), p, f)
-	return nil
-}
-
-// SetMessageLength announces a message of n bytes that the following Send
-// or SendMessage calls on the connection deliver piece by piece, each sent
-// as a fragment right away (the component's MessageLength setting).
-func (s *Server) SetMessageLength(id ConnID, format DataFormat, n int64) error {
-	c, err := s.conn(id)
-	if err != nil {
-		return err
-	}
-	return c.SetMessageLength(opOf(format), n)
-}
-
-// SendFile streams a file as one binary message, in fragments of 64 KiB,
-// never reading it whole into memory and waiting for room in the outbound
-// queue between fragments (bounded by the connection's Timeout when set;
-// Interrupt aborts it). If it fails after fragments were sent, the
-// connection is closed with 1011, since the peer can no longer get a valid
-// message. Broadcasts meanwhile follow the file; other sends return
-// ErrStreamInProgress. It blocks: never call it from an event handler.
-func (s *Server) SendFile(id ConnID, path string) error {
-	c, err := s.conn(id)
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	c.BeginInterruptible()
-	defer c.EndInterruptible()
-	if err := c.SetMessageLength(codec.OpBinary, st.Size()); err != nil {
-		return err
-	}
-	if st.Size() == 0 {
-		return c.Send(codec.OpBinary, nil, engine.CompressOff)
-	}
-	buf := make([]byte, 64<<10)
-	for left := st.Size(); left > 0; {
-		n, err := f.Read(buf[:min(int64(len(buf)), left)])
-		if n > 0 {
-			if err := c.SendPiece(buf[:n], true); err != nil {
-				c.AbortStream()
-				return err
-			}
-			left -= int64(n)
-		}
-		if err != nil && left > 0 {
-			c.AbortStream()
-			return fmt.Errorf("wsloop: reading %s: %w", path, err)
-		}
-	}
-	return nil
 }
 
 // ConnectionCount returns the number of open connections (TCP accepted,

@@ -1,20 +1,13 @@
 package api
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/wsloop/wsloop/tlsbridge"
-	"software.sslmate.com/src/go-pkcs12"
 )
 
 // Certificate is a certificate chain with its private key.
@@ -64,43 +57,17 @@ func (m *ClientAuthMode) UnmarshalText(b []byte) error {
 }
 
 // CRLCheck says whether client certificates are checked against
-// certificate revocation lists (the component's SSLCheckCRL).
-type CRLCheck uint8
+// certificate revocation lists (the component's SSLCheckCRL); its text
+// forms are off (0), ifpresent (1) and required (2).
+type CRLCheck = tlsbridge.CRLCheck
 
 // CRL checks. A CRL is used only when its signature verifies with the
 // issuer of the certificate being checked; CRLs are never fetched.
 const (
-	// CRLCheckOff checks no CRL (default).
-	CRLCheckOff CRLCheck = iota
-	// CRLCheckIfPresent refuses a certificate listed in a loaded CRL of its
-	// issuer; certificates whose issuer has no CRL loaded pass.
-	CRLCheckIfPresent
-	// CRLCheckRequired also refuses certificates whose issuer has no CRL
-	// loaded.
-	CRLCheckRequired
+	CRLCheckOff       = tlsbridge.CRLCheckOff       // check no CRL (default)
+	CRLCheckIfPresent = tlsbridge.CRLCheckIfPresent // refuse certificates listed in a loaded CRL of their issuer
+	CRLCheckRequired  = tlsbridge.CRLCheckRequired  // also refuse certificates whose issuer has no CRL loaded
 )
-
-var crlCheckNames = [...]string{"off", "ifpresent", "required"}
-
-// String returns "off", "ifpresent" or "required".
-func (m CRLCheck) String() string {
-	if int(m) < len(crlCheckNames) {
-		return crlCheckNames[m]
-	}
-	return "CRLCheck(" + strconv.Itoa(int(m)) + ")"
-}
-
-// UnmarshalText takes a name of String or the component's number (0, 1, 2).
-func (m *CRLCheck) UnmarshalText(b []byte) error {
-	s := strings.ToLower(string(b))
-	for i, name := range crlCheckNames {
-		if s == name || s == strconv.Itoa(i) {
-			*m = CRLCheck(i)
-			return nil
-		}
-	}
-	return fmt.Errorf("%q is not off (0), ifpresent (1) or required (2)", b)
-}
 
 // TLSConfig configures wss:// (the component's UseSSL, SSLCert* and SSL*
 // settings). Exactly one certificate source is used, in this order:
@@ -208,144 +175,6 @@ func (t *TLSConfig) versions() (lo, hi uint16) {
 	return lo, hi
 }
 
-// loadCertificate reads the configured certificate source.
-func (t *TLSConfig) loadCertificate() (tls.Certificate, error) {
-	var cert tls.Certificate
-	var err error
-	switch {
-	case t.Certificate != nil:
-		cert = *t.Certificate
-	case len(t.PKCS12) > 0:
-		cert, err = fromPKCS12(t.PKCS12, t.Password)
-	case t.PKCS12File != "":
-		var data []byte
-		if data, err = os.ReadFile(t.PKCS12File); err == nil {
-			cert, err = fromPKCS12(data, t.Password)
-		}
-	case len(t.CertPEM) > 0:
-		key := t.KeyPEM
-		if len(key) == 0 {
-			key = t.CertPEM
-		}
-		cert, err = tls.X509KeyPair(t.CertPEM, key)
-	case t.CertFile != "":
-		key := t.KeyFile
-		if key == "" {
-			key = t.CertFile
-		}
-		cert, err = tls.LoadX509KeyPair(t.CertFile, key)
-	default:
-		return cert, fmt.Errorf("%w: TLS enabled without a certificate", ErrBadValue)
-	}
-	if err != nil {
-		return cert, fmt.Errorf("wsloop: loading the TLS certificate: %w", err)
-	}
-	if len(cert.Certificate) == 0 {
-		return cert, fmt.Errorf("%w: TLS certificate has no chain", ErrBadValue)
-	}
-	if cert.Leaf == nil {
-		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
-			return cert, fmt.Errorf("wsloop: parsing the TLS certificate: %w", err)
-		}
-	}
-	if s := t.CertSubject; s != "" && s != "*" && cert.Leaf.Subject.CommonName != s && cert.Leaf.Subject.String() != s {
-		return cert, fmt.Errorf("%w: certificate subject %q does not match SSLCertSubject %q", ErrBadValue, cert.Leaf.Subject.String(), s)
-	}
-	if t.OmitCertChain {
-		cert.Certificate = cert.Certificate[:1]
-	}
-	return cert, nil
-}
-
-// fromPKCS12 decodes a PFX with its chain.
-func fromPKCS12(data []byte, password string) (tls.Certificate, error) {
-	key, leaf, chain, err := pkcs12.DecodeChain(data, password)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	cert := tls.Certificate{PrivateKey: key, Leaf: leaf, Certificate: [][]byte{leaf.Raw}}
-	for _, c := range chain {
-		cert.Certificate = append(cert.Certificate, c.Raw)
-	}
-	return cert, nil
-}
-
-// clientPool combines the configured client CAs; nil if none.
-func (t *TLSConfig) clientPool() (*x509.CertPool, error) {
-	if t.ClientCAs == nil && len(t.ClientCAPEM) == 0 && t.ClientCAFile == "" && t.ClientCADir == "" {
-		return nil, nil
-	}
-	pool := x509.NewCertPool()
-	if t.ClientCAs != nil {
-		pool = t.ClientCAs.Clone()
-	}
-	if len(t.ClientCAPEM) > 0 && !pool.AppendCertsFromPEM(t.ClientCAPEM) {
-		return nil, fmt.Errorf("%w: no PEM certificate in SSLCACerts", ErrBadValue)
-	}
-	var files []string
-	if t.ClientCAFile != "" {
-		files = append(files, t.ClientCAFile)
-	}
-	if t.ClientCADir != "" {
-		entries, err := os.ReadDir(t.ClientCADir)
-		if err != nil {
-			return nil, fmt.Errorf("wsloop: reading ClientCADir: %w", err)
-		}
-		for _, e := range entries {
-			switch strings.ToLower(filepath.Ext(e.Name())) {
-			case ".pem", ".crt", ".cer":
-				if !e.IsDir() {
-					files = append(files, filepath.Join(t.ClientCADir, e.Name()))
-				}
-			}
-		}
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("wsloop: reading client CA file: %w", err)
-		}
-		if !pool.AppendCertsFromPEM(data) {
-			return nil, fmt.Errorf("%w: no PEM certificate in client CA file %s", ErrBadValue, f)
-		}
-	}
-	return pool, nil
-}
-
-// clientCRLs combines ClientCRLs and the CRLs in ClientCRLFile (PEM
-// blocks "X509 CRL", or one DER CRL).
-func (t *TLSConfig) clientCRLs() ([]*x509.RevocationList, error) {
-	crls := slices.Clone(t.ClientCRLs)
-	if t.ClientCRLFile == "" {
-		return crls, nil
-	}
-	data, err := os.ReadFile(t.ClientCRLFile)
-	if err != nil {
-		return nil, fmt.Errorf("wsloop: reading ClientCRLFile: %w", err)
-	}
-	if !bytes.Contains(data, []byte("-----BEGIN")) {
-		crl, err := x509.ParseRevocationList(data)
-		if err != nil {
-			return nil, fmt.Errorf("%w: ClientCRLFile %s: %v", ErrBadValue, t.ClientCRLFile, err)
-		}
-		return append(crls, crl), nil
-	}
-	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
-		if block.Type != "X509 CRL" {
-			continue
-		}
-		crl, err := x509.ParseRevocationList(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%w: ClientCRLFile %s: %v", ErrBadValue, t.ClientCRLFile, err)
-		}
-		crls = append(crls, crl)
-	}
-	if len(crls) == len(t.ClientCRLs) {
-		return nil, fmt.Errorf("%w: no X509 CRL in ClientCRLFile %s", ErrBadValue, t.ClientCRLFile)
-	}
-	return crls, nil
-}
-
 // strongSuites applies MinCipherStrength to the configured (or Go's
 // default) TLS 1.0–1.2 suites.
 func (t *TLSConfig) strongSuites(maxVersion uint16) ([]uint16, error) {
@@ -407,9 +236,13 @@ func (t *TLSConfig) build(s *Server) (*tlsbridge.Config, error) {
 	if t == nil || !t.Enabled {
 		return nil, nil
 	}
-	cert, err := t.loadCertificate()
+	cert, err := tlsbridge.LoadCertificate(tlsbridge.CertSource{
+		Certificate: t.Certificate, PKCS12: t.PKCS12, PKCS12File: t.PKCS12File, Password: t.Password,
+		CertPEM: t.CertPEM, KeyPEM: t.KeyPEM, CertFile: t.CertFile, KeyFile: t.KeyFile,
+		Subject: t.CertSubject, LeafOnly: t.OmitCertChain,
+	})
 	if err != nil {
-		return nil, err
+		return nil, certError(err)
 	}
 	lo, hi := t.versions()
 	if lo < tls.VersionTLS10 || hi > tls.VersionTLS13 || lo > hi {
@@ -425,15 +258,12 @@ func (t *TLSConfig) build(s *Server) (*tlsbridge.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	pool, err := t.clientPool()
+	verifier, err := tlsbridge.ClientTrust{
+		Roots: t.ClientCAs, RootsPEM: t.ClientCAPEM, RootsFile: t.ClientCAFile, RootsDir: t.ClientCADir,
+		CRLCheck: t.CheckCRL, CRLs: t.ClientCRLs, CRLFile: t.ClientCRLFile,
+	}.Verifier()
 	if err != nil {
-		return nil, err
-	}
-	var crls []*x509.RevocationList
-	if t.CheckCRL != CRLCheckOff {
-		if crls, err = t.clientCRLs(); err != nil {
-			return nil, err
-		}
+		return nil, certError(err)
 	}
 	cfg := &tls.Config{
 		MinVersion:             lo,
@@ -444,7 +274,7 @@ func (t *TLSConfig) build(s *Server) (*tlsbridge.Config, error) {
 		SessionTicketsDisabled: t.SessionTicketsDisabled,
 		Certificates:           []tls.Certificate{cert},
 	}
-	h := &tlsHooks{s: s, cert: &cfg.Certificates[0], pool: pool, crlCheck: t.CheckCRL, crls: crls}
+	h := &tlsHooks{s: s, cert: &cfg.Certificates[0], verifier: verifier}
 	switch t.ClientAuth {
 	case ClientAuthNone:
 	case ClientAuthRequest:
@@ -461,6 +291,15 @@ func (t *TLSConfig) build(s *Server) (*tlsbridge.Config, error) {
 		MaxConcurrentHandshakes: t.MaxConcurrentHandshakes,
 		LogPackets:              t.LogPackets,
 	}, nil
+}
+
+// certError makes the certificate configuration errors of tlsbridge match
+// ErrBadValue as well.
+func certError(err error) error {
+	if errors.Is(err, tlsbridge.ErrCertConfig) {
+		return &wrapped{err: err, is: ErrBadValue}
+	}
+	return err
 }
 
 // errNoTLS is returned by the SSLNegotiated settings on plain connections.

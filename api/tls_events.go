@@ -1,15 +1,13 @@
 package api
 
 import (
-	"bytes"
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
 
 	"github.com/wsloop/wsloop/engine"
+	"github.com/wsloop/wsloop/tlsbridge"
 )
 
 // The SSL events. OnSSLConnectionRequest, OnSSLClientAuthentication and
@@ -25,9 +23,7 @@ import (
 type tlsHooks struct {
 	s        *Server
 	cert     *tls.Certificate // the configured certificate
-	pool     *x509.CertPool   // client CAs (nil = none)
-	crlCheck CRLCheck
-	crls     []*x509.RevocationList
+	verifier *tlsbridge.ClientVerifier
 }
 
 // install sets the callbacks the configured events need on cfg.
@@ -99,7 +95,7 @@ func (h *tlsHooks) verify(id ConnID, cs tls.ConnectionState) (err error) {
 		return nil // Request without a certificate; Require is enforced by crypto/tls
 	}
 	leaf := cs.PeerCertificates[0]
-	verr := verifyClient(h.pool, cs.PeerCertificates, h.crlCheck, h.crls)
+	verr := h.verifier.Verify(cs.PeerCertificates)
 	fn := h.s.events.OnSSLClientAuthentication
 	if fn == nil || id == 0 {
 		if verr != nil {
@@ -128,56 +124,6 @@ func (h *tlsHooks) verify(id ConnID, cs tls.ConnectionState) (err error) {
 	fn(ev)
 	if !ev.Accept {
 		return fmt.Errorf("wsloop: client certificate %q refused by OnSSLClientAuthentication (verification: %s)", ev.Subject, ev.Status)
-	}
-	return nil
-}
-
-// errNoClientCA is the verification result when no client CA is configured.
-var errNoClientCA = errors.New("no client CA configured (ClientCAs, ClientCAFile, ClientCADir)")
-
-// verifyClient verifies a client chain against pool for client auth, then
-// (with check on) each certificate of the verified chain against the CRLs
-// of its issuer.
-func verifyClient(pool *x509.CertPool, chain []*x509.Certificate, check CRLCheck, crls []*x509.RevocationList) error {
-	if pool == nil {
-		return errNoClientCA
-	}
-	opts := x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	if len(chain) > 1 {
-		opts.Intermediates = x509.NewCertPool()
-		for _, c := range chain[1:] {
-			opts.Intermediates.AddCert(c)
-		}
-	}
-	chains, err := chain[0].Verify(opts)
-	if err != nil || check == CRLCheckOff {
-		return err
-	}
-	verified := chains[0]
-	for i := 0; i+1 < len(verified); i++ {
-		if err := checkRevoked(verified[i], verified[i+1], check, crls); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// checkRevoked looks cert up in the CRLs signed by issuer.
-func checkRevoked(cert, issuer *x509.Certificate, check CRLCheck, crls []*x509.RevocationList) error {
-	found := false
-	for _, crl := range crls {
-		if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || crl.CheckSignatureFrom(issuer) != nil {
-			continue
-		}
-		found = true
-		for _, rc := range crl.RevokedCertificateEntries {
-			if rc.SerialNumber.Cmp(cert.SerialNumber) == 0 {
-				return fmt.Errorf("certificate %q (serial %s) is revoked by the CRL of %q", cert.Subject.String(), cert.SerialNumber, issuer.Subject.String())
-			}
-		}
-	}
-	if !found && check == CRLCheckRequired {
-		return fmt.Errorf("no CRL of %q is loaded (SSLCheckCRL required)", issuer.Subject.String())
 	}
 	return nil
 }
@@ -211,7 +157,7 @@ func helloStatus(hello *tls.ClientHelloInfo) string {
 
 // TLSHandshake implements engine.TLSHandler: the "handshake completed"
 // (or failed) OnSSLStatus, on the event loop.
-func (a *adapter) TLSHandshake(c *engine.Conn, err error) {
+func (a *dispatcher) TLSHandshake(c *engine.Conn, err error) {
 	fn := a.s.events.OnSSLStatus
 	if fn == nil {
 		return

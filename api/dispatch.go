@@ -9,9 +9,9 @@ import (
 	"github.com/wsloop/wsloop/engine"
 )
 
-// adapter turns engine callbacks into the public events. It is the only
+// dispatcher turns engine callbacks into the public events. It is the only
 // place that knows both the engine and the event structs.
-type adapter struct{ s *Server }
+type dispatcher struct{ s *Server }
 
 // loopEvents are the event structs reused on one event loop.
 type loopEvents struct {
@@ -24,7 +24,7 @@ type loopEvents struct {
 	open      WebSocketOpenRequestEvent
 }
 
-func (a *adapter) events(c *engine.Conn) *loopEvents {
+func (a *dispatcher) events(c *engine.Conn) *loopEvents {
 	p := c.LoopLocal()
 	if le, ok := (*p).(*loopEvents); ok {
 		return le
@@ -34,7 +34,7 @@ func (a *adapter) events(c *engine.Conn) *loopEvents {
 	return le
 }
 
-func (a *adapter) Accept(remote, _ netip.AddrPort) bool {
+func (a *dispatcher) Accept(remote, _ netip.AddrPort) bool {
 	fn := a.s.events.OnConnectionRequest
 	if fn == nil {
 		return true
@@ -44,7 +44,7 @@ func (a *adapter) Accept(remote, _ netip.AddrPort) bool {
 	return ev.Accept
 }
 
-func (a *adapter) OpenRequest(c *engine.Conn, req *codec.Request, resp *engine.OpenResponse) {
+func (a *dispatcher) OpenRequest(c *engine.Conn, req *codec.Request, resp *engine.OpenResponse) {
 	fn := a.s.events.OnWebSocketOpenRequest
 	if fn == nil {
 		return
@@ -86,7 +86,7 @@ func (a *adapter) OpenRequest(c *engine.Conn, req *codec.Request, resp *engine.O
 	ev.header = nil
 }
 
-func (a *adapter) Connected(c *engine.Conn) {
+func (a *dispatcher) Connected(c *engine.Conn) {
 	fn := a.s.events.OnConnected
 	if fn == nil {
 		return
@@ -96,7 +96,7 @@ func (a *adapter) Connected(c *engine.Conn) {
 	fn(ev)
 }
 
-func (a *adapter) Data(c *engine.Conn, op codec.OpCode, data []byte, eom bool) {
+func (a *dispatcher) Data(c *engine.Conn, op codec.OpCode, data []byte, eom bool) {
 	fn := a.s.events.OnDataIn
 	if fn == nil {
 		return
@@ -107,7 +107,7 @@ func (a *adapter) Data(c *engine.Conn, op codec.OpCode, data []byte, eom bool) {
 	ev.Data = nil
 }
 
-func (a *adapter) Disconnected(c *engine.Conn, code uint16, reason string) {
+func (a *dispatcher) Disconnected(c *engine.Conn, code uint16, reason string) {
 	if a.s.logLevel.Load() >= 1 {
 		a.Log(c, 1, "disconnected with "+itoa(int(code))+" "+reason)
 	}
@@ -120,7 +120,7 @@ func (a *adapter) Disconnected(c *engine.Conn, code uint16, reason string) {
 	fn(ev)
 }
 
-func (a *adapter) Error(c *engine.Conn, err error) {
+func (a *dispatcher) Error(c *engine.Conn, err error) {
 	if a.s.logLevel.Load() >= 1 {
 		a.Log(c, 1, "error: "+err.Error())
 	}
@@ -141,7 +141,7 @@ func (a *adapter) Error(c *engine.Conn, err error) {
 	ev.Err = nil
 }
 
-func (a *adapter) ReadyToSend(c *engine.Conn) {
+func (a *dispatcher) ReadyToSend(c *engine.Conn) {
 	fn := a.s.events.OnReadyToSend
 	if fn == nil {
 		return
@@ -153,7 +153,7 @@ func (a *adapter) ReadyToSend(c *engine.Conn) {
 
 var logTypes = [...]string{"", "Info", "Verbose", "Debug"}
 
-func (a *adapter) Log(c *engine.Conn, level int, msg string) {
+func (a *dispatcher) Log(c *engine.Conn, level int, msg string) {
 	if level < 1 || level > 3 || int32(level) > a.s.logLevel.Load() {
 		return
 	}
@@ -178,7 +178,7 @@ func (a *adapter) Log(c *engine.Conn, level int, msg string) {
 	}
 }
 
-func (a *adapter) LogLevel() int { return int(a.s.logLevel.Load()) }
+func (a *dispatcher) LogLevel() int { return int(a.s.logLevel.Load()) }
 
 // wrapped makes an error match a second sentinel with errors.Is.
 type wrapped struct {
