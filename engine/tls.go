@@ -115,7 +115,9 @@ func (t tlsTransport) Wake() error {
 // onCiphertext feeds TLS records to the bridge and their plaintext to the
 // WebSocket layer. Loop only.
 func (l *loop) onCiphertext(c *Conn, buf []byte) (consumed int) {
-	l.logPacket(c, "in", buf)
+	if l.eng.logPackets {
+		l.logPacket(c, "in", buf)
+	}
 	if l.plain == nil {
 		l.plain = make([]byte, 0, 32<<10) // Feed decrypts into scratch[:cap]
 	}
@@ -224,7 +226,9 @@ func (l *loop) callTLSHandshake(c *Conn, err error) {
 func (l *loop) sendCloseNotify(c *Conn) {
 	out := c.tls.CloseNotify(l.tlsOut[:0])
 	if len(out) > 0 {
-		l.logPacket(c, "out", out)
+		if l.eng.logPackets {
+			l.logPacket(c, "out", out)
+		}
 		_, _ = c.gc.Write(out)
 	}
 }
@@ -241,14 +245,14 @@ func (c *Conn) appendRawCipherLocked(p []byte) {
 
 // logPacket reports a TLS packet read or written, at debug level, when
 // Options.TLS.LogPackets is on (the component's LogSSLPackets): its
-// direction, its length and its first 32 bytes in hex. Loop only.
+// direction, its length and its first 32 bytes in hex. Callers check
+// Engine.logPackets first, so that the hot paths pay one test. Loop only.
 func (l *loop) logPacket(c *Conn, dir string, p []byte) {
-	if len(p) == 0 || c.tls == nil || !l.eng.opts.TLS.LogPackets || l.eng.h.LogLevel() < 3 {
-		return
+	if len(p) > 0 && l.eng.h.LogLevel() >= 3 {
+		n, more := len(p), ""
+		if n > 32 {
+			p, more = p[:32], "..."
+		}
+		l.logf(c, 3, "TLS packet %s (%d bytes): %x%s", dir, n, p, more)
 	}
-	n, more := len(p), ""
-	if n > 32 {
-		p, more = p[:32], "..."
-	}
-	l.logf(c, 3, "TLS packet %s (%d bytes): %x%s", dir, n, p, more)
 }

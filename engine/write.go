@@ -188,7 +188,9 @@ func (l *loop) flush(c *Conn) {
 		return
 	}
 	if cipher != nil {
-		l.logPacket(c, "out", cipher.B)
+		if l.eng.logPackets {
+			l.logPacket(c, "out", cipher.B)
+		}
 		_, err := c.gc.Write(cipher.B)
 		putBuf(cipher)
 		if err != nil || c.state == stateClosed {
@@ -209,7 +211,9 @@ func (l *loop) flush(c *Conn) {
 				l.tlsOut = out[:0]
 			}
 			data = out
-			l.logPacket(c, "out", data)
+			if l.eng.logPackets {
+				l.logPacket(c, "out", data)
+			}
 		}
 		_, err := c.gc.Write(data)
 		putBuf(buf)
