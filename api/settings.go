@@ -149,38 +149,23 @@ func fieldSettings(f reflect.StructField, index []int, path string) []*setting {
 			v.Set(nv)
 			return nil
 		}
+		field := set
 		switch {
 		case strings.HasPrefix(name, "!"): // the negation of a bool field
 			st.Name, st.Default, st.view = name[1:], strconv.FormatBool(def != "true"), "!"
-			inner := set
-			get = func(c *Config) string { return strconv.FormatBool(!mustBool(c, index)) }
-			set = func(c *Config, s string) error {
-				b, err := strconv.ParseBool(s)
-				if err != nil {
-					return fmt.Errorf("%w: %s: %q is not a boolean", ErrBadValue, st.Name, s)
-				}
-				return inner(c, strconv.FormatBool(!b))
-			}
-		case strings.Contains(name, "="): // a boolean view of an enum
+			get, set = boolView(st.Name, func(c *Config) bool { return !isSet(c, index) },
+				func(c *Config, b bool) error { return field(c, strconv.FormatBool(!b)) })
+		case strings.Contains(name, "="): // a boolean view of an enum: true = the value named on
 			n, on, _ := strings.Cut(name, "=")
 			st.Name, st.Default, st.boolean, st.view = n, "false", true, "="+on
-			inner := set
-			get = func(c *Config) string {
-				v, ok := fieldOf(c, index, false)
-				return strconv.FormatBool(ok && !v.IsZero())
-			}
-			set = func(c *Config, s string) error {
-				b, err := strconv.ParseBool(s)
-				if err != nil {
-					return fmt.Errorf("%w: %s: %q is not a boolean", ErrBadValue, n, s)
+			get, set = boolView(n, func(c *Config) bool { return isSet(c, index) }, func(c *Config, b bool) error {
+				if b {
+					return field(c, on)
 				}
-				if !b {
-					v, _ := fieldOf(c, index, true)
-					v.SetZero()
-					return nil
-				}
-				return inner(c, on)
-			}
+				v, _ := fieldOf(c, index, true)
+				v.SetZero()
+				return nil
+			})
 		}
 		st.get, st.set = get, set
 		out = append(out, st)
@@ -188,9 +173,22 @@ func fieldSettings(f reflect.StructField, index []int, path string) []*setting {
 	return out
 }
 
-func mustBool(c *Config, index []int) bool {
+// isSet reports whether the field at index is not its zero value.
+func isSet(c *Config, index []int) bool {
 	v, ok := fieldOf(c, index, false)
-	return ok && v.Bool()
+	return ok && !v.IsZero()
+}
+
+// boolView is a setting read and written as true or false.
+func boolView(name string, get func(*Config) bool, set func(*Config, bool) error) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return strconv.FormatBool(get(c)) },
+		func(c *Config, s string) error {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return fmt.Errorf("%w: %s: %q is not a boolean", ErrBadValue, name, s)
+			}
+			return set(c, b)
+		}
 }
 
 // fieldOf returns the field at index in c. Nil pointers on the way (TLS)
