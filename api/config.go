@@ -159,5 +159,5 @@ type Config struct {
 	// LogLevel selects OnLog and Logger output: 0 none, 1 info, 2 verbose, 3 debug.
 	LogLevel int `ws:"LogLevel" default:"0" range:"0,3" runtime:"true" flag:"log" doc:"log level: 0 none, 1 info, 2 verbose, 3 debug"`
 	// Logger, when set, receives the same lines as OnLog.
-	Logger *slog.Logger `ws:"-" engine:"Logger" doc:"receives the same lines as OnLog"`
+	Logger *slog.Logger `ws:"-" doc:"receives the same lines as OnLog"`
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net"
-	"strconv"
 	"time"
 	"unsafe"
 
@@ -59,5 +58,3 @@ func infoOf(c *engine.Conn) ConnectionInfo {
 // stringBytes views a string's bytes without copying; the engine copies
 // them before Send returns and never writes to them.
 func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
-
-func itoa(n int) string { return strconv.Itoa(n) }

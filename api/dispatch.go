@@ -10,7 +10,10 @@ import (
 )
 
 // dispatcher turns engine callbacks into the public events. It is the only
-// place that knows both the engine and the event structs.
+// place that knows both the engine and the event structs. The engine calls
+// it only through its recovering wrapper, so a panic in an event handler
+// reached from here never unwinds into an event loop; the engine also
+// writes the "error:" and "disconnected with" log lines itself.
 type dispatcher struct{ s *Server }
 
 // loopEvents are the event structs reused on one event loop.
@@ -108,9 +111,6 @@ func (a *dispatcher) Data(c *engine.Conn, op codec.OpCode, data []byte, eom bool
 }
 
 func (a *dispatcher) Disconnected(c *engine.Conn, code uint16, reason string) {
-	if a.s.logLevel.Load() >= 1 {
-		a.Log(c, 1, "disconnected with "+itoa(int(code))+" "+reason)
-	}
 	fn := a.s.events.OnDisconnected
 	if fn == nil {
 		return
@@ -121,9 +121,6 @@ func (a *dispatcher) Disconnected(c *engine.Conn, code uint16, reason string) {
 }
 
 func (a *dispatcher) Error(c *engine.Conn, err error) {
-	if a.s.logLevel.Load() >= 1 {
-		a.Log(c, 1, "error: "+err.Error())
-	}
 	fn := a.s.events.OnError
 	if fn == nil {
 		return

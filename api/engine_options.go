@@ -57,6 +57,9 @@ func mapEngineFields() []engineField {
 // allowed-clients prefixes, the TLS configuration).
 func (s *Server) engineOptions() (engine.Options, error) {
 	c := &s.cfg
+	if err := c.checkEnums(); err != nil {
+		return engine.Options{}, err
+	}
 	var o engine.Options
 	src, dst := reflect.ValueOf(c).Elem(), reflect.ValueOf(&o).Elem()
 	for _, f := range engineFields {

@@ -56,7 +56,11 @@ func opOf(f DataFormat) codec.OpCode {
 // its goroutine: see SSLConnectionRequestEvent), and must not block (no blocking I/O, no waiting Send, no
 // SendFile: hand such work to a goroutine). Event structs are reused
 // between calls: do not keep pointers to them, and copy byte slices (they are
-// valid only during the call).
+// valid only during the call). A panic in a handler never ends the process:
+// it closes only the connection concerned (1011 when its WebSocket is open;
+// a failed handshake for the SSL events), counts in Metrics.Panics and is
+// reported once through OnError, whose Err is or wraps an
+// *engine.PanicError; a panic in OnError or OnLog is counted and dropped.
 type Events struct {
 	OnConnectionRequest       func(*ConnectionRequestEvent)
 	OnWebSocketOpenRequest    func(*WebSocketOpenRequestEvent)

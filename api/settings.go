@@ -47,6 +47,7 @@ type SettingInfo struct {
 	view     string // "!" negation, "=text" boolean view of an enum, "" the field itself
 	tls      bool   // lives in Config.TLS
 	boolean  bool   // reads and writes true or false
+	enum     bool   // a named-value type (encoding.TextUnmarshaler)
 }
 
 // declaration is every setting, in declaration order; byName indexes it by
@@ -123,6 +124,7 @@ func fieldSettings(f reflect.StructField, index []int, path string) []*setting {
 			duration: f.Type == durationType,
 			tls:      strings.HasPrefix(path, "TLS."),
 			boolean:  f.Type.Kind() == reflect.Bool,
+			enum:     reflect.PointerTo(f.Type).Implements(textUnmarshaler),
 		}}
 		if i == 0 {
 			st.Flag = f.Tag.Get("flag")
@@ -366,5 +368,21 @@ func (c *Config) Set(name, value string) error {
 		return err
 	}
 	*c = next
+	return nil
+}
+
+// checkEnums refuses a field of a named-value type holding a value that
+// has no name (such as SlowConsumerPolicy(7)), which Set cannot produce
+// but a struct literal can.
+func (c *Config) checkEnums() error {
+	for _, st := range declaration {
+		if !st.enum || st.view != "" {
+			continue
+		}
+		var probe Config
+		if v := st.get(c); probe.Set(st.Name, v) != nil {
+			return fmt.Errorf("%w: %s %s", ErrBadValue, st.Name, v)
+		}
+	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/wsloop/wsloop/engine"
 )
 
 // settingCases gives, for every name of the settings table, a value to set,
@@ -241,4 +242,23 @@ func TestConfigIndexed(t *testing.T) {
 		t.Errorf("Bogus[id]: %v", err)
 	}
 	_ = net.Conn(conn)
+}
+
+// SlowConsumer is the engine's policy type (nothing converts by number);
+// a value without a name is refused at Listen, as for every enum setting.
+func TestSlowConsumerPolicyMapping(t *testing.T) {
+	if WouldBlock != engine.PolicyWouldBlock || CloseSlowConsumer != engine.PolicyClose {
+		t.Fatal("policies differ from the engine's")
+	}
+	for _, cfg := range []Config{
+		{LocalHost: "127.0.0.1", SlowConsumer: 7},
+		{LocalHost: "127.0.0.1", TLS: &TLSConfig{ClientAuth: 9}},
+		{LocalHost: "127.0.0.1", TLS: &TLSConfig{CheckCRL: 5}},
+	} {
+		s := New(cfg, Events{})
+		if err := s.Listen(); !errors.Is(err, ErrBadValue) {
+			t.Errorf("%+v: %v, want ErrBadValue", cfg, err)
+			_ = s.Shutdown(context.Background())
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/wsloop/wsloop/tlsbridge"
@@ -30,15 +31,18 @@ const (
 	ClientAuthRequire
 )
 
-// String returns "none", "request" or "require".
+// String returns "none", "request" or "require" (ClientAuthMode(n) for
+// other values).
 func (m ClientAuthMode) String() string {
 	switch m {
+	case ClientAuthNone:
+		return "none"
 	case ClientAuthRequest:
 		return "request"
 	case ClientAuthRequire:
 		return "require"
 	}
-	return "none"
+	return "ClientAuthMode(" + strconv.Itoa(int(m)) + ")"
 }
 
 // UnmarshalText takes "none", "request" or "require".
@@ -287,7 +291,6 @@ func (t *TLSConfig) build(s *Server) (*tlsbridge.Config, error) {
 	h.install(cfg)
 	return &tlsbridge.Config{
 		TLS:                     cfg,
-		HandshakeTimeout:        s.cfg.DefaultConnectionTimeout,
 		MaxConcurrentHandshakes: t.MaxConcurrentHandshakes,
 		LogPackets:              t.LogPackets,
 	}, nil

@@ -12,7 +12,12 @@ import (
 
 // The SSL events. OnSSLConnectionRequest, OnSSLClientAuthentication and
 // the "handshake started" OnSSLStatus run inside crypto/tls callbacks, on
-// the connection's handshake goroutine, not on its event loop: they may run
+// the connection's handshake goroutine, not on its event loop. A panic in
+// one is not recovered here: it unwinds through crypto/tls to the
+// handshake goroutine's recover in package tlsbridge, which fails that
+// connection's handshake; the engine counts it in Metrics.Panics and
+// reports it once through OnError (a TLS error whose cause is an
+// *engine.PanicError). They may run
 // at the same time as events of other connections (and of the same server
 // on other goroutines), their event structs are allocated per call, and
 // they must still return quickly, because each one holds one of the
@@ -68,7 +73,7 @@ func connIDOf(nc net.Conn) ConnID {
 }
 
 // getCertificate fires OnSSLConnectionRequest.
-func (h *tlsHooks) getCertificate(hello *tls.ClientHelloInfo) (cert *tls.Certificate, err error) {
+func (h *tlsHooks) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 	ev := &SSLConnectionRequestEvent{
 		ConnectionID:        connIDOf(hello.Conn),
 		ServerName:          hello.ServerName,
@@ -76,11 +81,6 @@ func (h *tlsHooks) getCertificate(hello *tls.ClientHelloInfo) (cert *tls.Certifi
 		SignatureAlgorithms: schemeNames(hello.SignatureSchemes),
 		SupportedVersions:   versionNames(hello.SupportedVersions),
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			cert, err = nil, fmt.Errorf("wsloop: OnSSLConnectionRequest panicked: %v", r)
-		}
-	}()
 	h.s.events.OnSSLConnectionRequest(ev)
 	if ev.Certificate != nil {
 		return ev.Certificate, nil
@@ -90,7 +90,7 @@ func (h *tlsHooks) getCertificate(hello *tls.ClientHelloInfo) (cert *tls.Certifi
 
 // verify checks a client certificate and fires OnSSLClientAuthentication
 // when id is known.
-func (h *tlsHooks) verify(id ConnID, cs tls.ConnectionState) (err error) {
+func (h *tlsHooks) verify(id ConnID, cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 {
 		return nil // Request without a certificate; Require is enforced by crypto/tls
 	}
@@ -116,11 +116,6 @@ func (h *tlsHooks) verify(id ConnID, cs tls.ConnectionState) (err error) {
 	if verr != nil {
 		ev.Status = verr.Error()
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("wsloop: OnSSLClientAuthentication panicked: %v", r)
-		}
-	}()
 	fn(ev)
 	if !ev.Accept {
 		return fmt.Errorf("wsloop: client certificate %q refused by OnSSLClientAuthentication (verification: %s)", ev.Subject, ev.Status)
@@ -130,12 +125,9 @@ func (h *tlsHooks) verify(id ConnID, cs tls.ConnectionState) (err error) {
 
 // status fires OnSSLStatus from the handshake goroutine.
 func (h *tlsHooks) status(id ConnID, msg string) {
-	fn := h.s.events.OnSSLStatus
-	if fn == nil {
-		return
+	if fn := h.s.events.OnSSLStatus; fn != nil {
+		fn(&SSLStatusEvent{ConnectionID: id, Message: msg})
 	}
-	defer func() { _ = recover() }() // a panicking status handler must not fail the handshake
-	fn(&SSLStatusEvent{ConnectionID: id, Message: msg})
 }
 
 func helloStatus(hello *tls.ClientHelloInfo) string {

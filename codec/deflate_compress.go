@@ -62,7 +62,7 @@ var pmdWriterPools [17]sync.Pool
 
 // errPMDInternal reports a flate writer that did not end with a sync flush;
 // it should never happen.
-var errPMDInternal = errors.New("websocket: permessage-deflate: unexpected compressor output")
+var errPMDInternal = errors.New("wsloop: permessage-deflate: unexpected compressor output")
 
 // NewDeflater returns a Deflater for the negotiated parameters p compressing
 // at the given flate level (1..9; anything else = DefaultDeflateLevel; see

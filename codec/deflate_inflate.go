@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultInflateLimit is the output limit Inflate uses when given limit <= 0.
-const DefaultInflateLimit = 16 << 20
+const DefaultInflateLimit = DefaultMaxMessageSize
 
 // Permessage-deflate errors, as close codes. Compare with errors.Is.
 var (
@@ -25,7 +25,7 @@ var (
 // more than the budget (and the budget is below the limit). It is not a
 // protocol error: the Inflater is unchanged, and the same message can be
 // inflated again with a larger budget, for example off the event loop.
-var ErrInflateBudget = errors.New("codec: inflated message exceeds the budget")
+var ErrInflateBudget = errors.New("wsloop: inflated message exceeds the budget")
 
 // pmdInflateTail is appended to every compressed message: the 00 00 ff ff
 // removed by the sender (RFC 7692 section 7.2.2), then an empty final stored

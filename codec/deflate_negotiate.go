@@ -183,7 +183,7 @@ func pmdParseElement(b []byte) (o pmdOffer, ok bool, rest []byte) {
 		return o, false, b[i+1:] // empty list element
 	}
 	name, i := pmdToken(b, i)
-	isPMD := len(name) > 0 && pmdEqualFold(name, "permessage-deflate")
+	isPMD := len(name) > 0 && equalFold(name, "permessage-deflate")
 	bad := !isPMD
 	var seen uint8
 	for {
@@ -222,17 +222,17 @@ func pmdParseElement(b []byte) (o pmdOffer, ok bool, rest []byte) {
 		v := val[:min(nval, len(val))]
 		var bit uint8
 		switch {
-		case pmdEqualFold(pname, "server_no_context_takeover"):
+		case equalFold(pname, "server_no_context_takeover"):
 			bit, o.serverNoCT = pmdSeenServerNoCT, true
 			bad = hasVal
-		case pmdEqualFold(pname, "client_no_context_takeover"):
+		case equalFold(pname, "client_no_context_takeover"):
 			bit, o.clientNoCT = pmdSeenClientNoCT, true
 			bad = hasVal
-		case pmdEqualFold(pname, "server_max_window_bits"):
+		case equalFold(pname, "server_max_window_bits"):
 			bit, o.hasServerBits = pmdSeenServerBits, true
 			o.serverBits = pmdWindowValue(v)
 			bad = !hasVal || o.serverBits == 0
-		case pmdEqualFold(pname, "client_max_window_bits"):
+		case equalFold(pname, "client_max_window_bits"):
 			bit, o.hasClientBits = pmdSeenClientBits, true
 			if hasVal {
 				o.clientBits = pmdWindowValue(v)
@@ -293,7 +293,7 @@ func pmdValue(b []byte, i int, val *[8]byte) (n, next int, ok bool) {
 		return n, i, false // unterminated
 	}
 	start := i
-	for i < len(b) && pmdIsTchar(b[i]) {
+	for i < len(b) && isTchar(b[i]) {
 		put(b[i])
 		i++
 	}
@@ -325,38 +325,8 @@ func pmdSkipOWS(b []byte, i int) int {
 
 func pmdToken(b []byte, i int) ([]byte, int) {
 	start := i
-	for i < len(b) && pmdIsTchar(b[i]) {
+	for i < len(b) && isTchar(b[i]) {
 		i++
 	}
 	return b[start:i], i
-}
-
-// pmdIsTchar reports whether c is an RFC 7230 token character.
-func pmdIsTchar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
-}
-
-// pmdEqualFold compares an ASCII token with a lower-case literal.
-func pmdEqualFold(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }

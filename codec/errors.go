@@ -71,5 +71,5 @@ func errorIndex(e *ProtocolError) uint8 {
 			return uint8(i)
 		}
 	}
-	panic("codec: unregistered decoder error") // programming error, caught by tests
+	panic("wsloop: unregistered decoder error") // programming error, caught by tests
 }

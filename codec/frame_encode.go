@@ -31,7 +31,7 @@ func AppendHeader(dst []byte, op OpCode, fin, rsv1 bool, payloadLen int) []byte 
 
 func appendHeader(dst []byte, op OpCode, fin, rsv1, masked bool, payloadLen int) []byte {
 	if payloadLen < 0 {
-		panic("codec: negative payload length")
+		panic("wsloop: negative payload length")
 	}
 	b0 := byte(op) & 0x0f
 	if fin {

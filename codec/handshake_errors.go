@@ -11,7 +11,7 @@ type HandshakeError struct {
 }
 
 // Error implements error.
-func (e *HandshakeError) Error() string { return "websocket handshake: " + e.Reason }
+func (e *HandshakeError) Error() string { return "wsloop: handshake: " + e.Reason }
 
 // Errors returned by (*Request).Parse, (*Request).Validate and
 // (*Request).HTTPRequest.

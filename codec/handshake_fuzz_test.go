@@ -62,7 +62,7 @@ func FuzzParseRequest(f *testing.F) {
 			check("header name", name)
 			check("header value", value)
 			for _, c := range name {
-				if hsClass[c]&hsToken == 0 {
+				if byteClass[c]&classToken == 0 {
 					t.Fatalf("header name %q is not a token", name)
 				}
 			}

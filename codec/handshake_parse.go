@@ -162,7 +162,7 @@ func (r *Request) hsParseRequestLine(line []byte) error {
 	}
 	r.Method = line[:sp]
 	for _, c := range r.Method {
-		if hsClass[c]&hsToken == 0 {
+		if byteClass[c]&classToken == 0 {
 			return ErrBadRequestLine
 		}
 	}
@@ -198,7 +198,7 @@ func (r *Request) hsParseHeader(line []byte) error {
 			colon = i
 			break
 		}
-		if hsClass[c]&hsToken == 0 {
+		if byteClass[c]&classToken == 0 {
 			if c == ' ' || c == '\t' {
 				if bytes.IndexByte(line[i:], ':') < 0 {
 					return ErrMissingColon
@@ -216,7 +216,7 @@ func (r *Request) hsParseHeader(line []byte) error {
 	name := line[:colon]
 	value := line[colon+1:]
 	for _, c := range value {
-		if hsClass[c]&hsValue == 0 {
+		if byteClass[c]&classValue == 0 {
 			return ErrBadHeaderValue
 		}
 	}
@@ -230,43 +230,43 @@ func (r *Request) hsParseHeader(line []byte) error {
 func (r *Request) hsNoteHeader(name, value []byte) error {
 	switch len(name) {
 	case len(hsHdrHost):
-		if hsEqualFold(name, hsHdrHost) {
+		if equalFold(name, hsHdrHost) {
 			r.hosts++
 			if r.hosts == 1 {
 				r.Host = value
 			}
 		}
 	case len(hsHdrOrigin):
-		if hsEqualFold(name, hsHdrOrigin) && r.Origin == nil {
+		if equalFold(name, hsHdrOrigin) && r.Origin == nil {
 			r.Origin = value
 		}
 	case len(hsHdrUpgrade):
-		if hsEqualFold(name, hsHdrUpgrade) && !r.Upgrade {
+		if equalFold(name, hsHdrUpgrade) && !r.Upgrade {
 			r.Upgrade = hsListHas(value, "websocket")
 		}
 	case len(hsHdrConnection):
-		if hsEqualFold(name, hsHdrConnection) {
+		if equalFold(name, hsHdrConnection) {
 			r.ConnUpgrade = r.ConnUpgrade || hsListHas(value, "upgrade")
 			r.ConnClose = r.ConnClose || hsListHas(value, "close")
 		}
 	case len(hsHdrKey): // == len(hsHdrTE)
-		if hsEqualFold(name, hsHdrKey) {
+		if equalFold(name, hsHdrKey) {
 			r.keys++
 			if r.keys == 1 {
 				r.Key = value
 			}
-		} else if hsEqualFold(name, hsHdrTE) {
+		} else if equalFold(name, hsHdrTE) {
 			r.Chunked = true
 		}
 	case len(hsHdrVersion):
-		if hsEqualFold(name, hsHdrVersion) {
+		if equalFold(name, hsHdrVersion) {
 			r.versions++
 			if r.versions == 1 {
 				r.Version = value
 			}
 		}
 	case len(hsHdrCL):
-		if hsEqualFold(name, hsHdrCL) {
+		if equalFold(name, hsHdrCL) {
 			n, ok := hsParseLength(value)
 			if !ok || (r.ContentLength >= 0 && n != r.ContentLength) {
 				return ErrBadContentLength
@@ -367,7 +367,7 @@ func hsValidKey(k []byte) bool {
 		return false
 	}
 	for _, c := range k[:22] {
-		if hsClass[c]&hsBase64 == 0 {
+		if byteClass[c]&classBase64 == 0 {
 			return false
 		}
 	}
@@ -378,7 +378,7 @@ func hsValidKey(k []byte) bool {
 // case-insensitively), trimmed, or nil if there is none.
 func (r *Request) Header(name string) []byte {
 	for i := range r.n {
-		if hsEqualFold(r.hdr[i].name, name) {
+		if equalFold(r.hdr[i].name, name) {
 			return r.hdr[i].value
 		}
 	}
@@ -390,7 +390,7 @@ func (r *Request) Header(name string) []byte {
 func (r *Request) HeaderValues(name string) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
 		for i := range r.n {
-			if hsEqualFold(r.hdr[i].name, name) && !yield(r.hdr[i].value) {
+			if equalFold(r.hdr[i].name, name) && !yield(r.hdr[i].value) {
 				return
 			}
 		}
@@ -425,7 +425,7 @@ func (r *Request) Extensions() iter.Seq[[]byte] {
 
 func (r *Request) hsEachItem(name string, quoted bool, yield func([]byte) bool) {
 	for i := range r.n {
-		if hsEqualFold(r.hdr[i].name, name) && !hsSplitList(r.hdr[i].value, quoted, yield) {
+		if equalFold(r.hdr[i].name, name) && !hsSplitList(r.hdr[i].value, quoted, yield) {
 			return
 		}
 	}
@@ -466,7 +466,7 @@ func hsListHas(v []byte, tok string) bool {
 		} else {
 			v = nil
 		}
-		if hsEqualFold(hsTrim(item), tok) {
+		if equalFold(hsTrim(item), tok) {
 			return true
 		}
 	}
@@ -541,48 +541,3 @@ func hsTrim(v []byte) []byte {
 	}
 	return v
 }
-
-// hsEqualFold reports whether b equals s, ignoring ASCII case.
-func hsEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		x, y := b[i], s[i]
-		if x == y {
-			continue
-		}
-		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
-// Byte classes for hsClass.
-const (
-	hsToken  = 1 << iota // tchar (RFC 9110 section 5.6.2)
-	hsValue              // field-vchar, SP, HTAB, obs-text
-	hsBase64             // standard base64 alphabet (without '=')
-)
-
-var hsClass = func() (t [256]uint8) {
-	for c := range 256 {
-		switch {
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-			t[c] |= hsToken | hsBase64
-		case strings.IndexByte("!#$%&'*.^_`|~-", byte(c)) >= 0:
-			t[c] |= hsToken
-		}
-		if c == '+' {
-			t[c] |= hsToken | hsBase64
-		}
-		if c == '/' {
-			t[c] |= hsBase64
-		}
-		if c == '\t' || (c >= ' ' && c != 0x7f) {
-			t[c] |= hsValue
-		}
-	}
-	return t
-}()

@@ -110,7 +110,7 @@ func AppendErrorResponse(dst []byte, status int, reason string, extra []byte) []
 func AppendHeaderLine(dst []byte, name, value string) []byte {
 	start := len(dst)
 	for i := range len(name) {
-		if hsClass[name[i]]&hsToken != 0 {
+		if byteClass[name[i]]&classToken != 0 {
 			dst = append(dst, name[i])
 		}
 	}
@@ -125,7 +125,7 @@ func AppendHeaderLine(dst []byte, name, value string) []byte {
 // hsAppendClean appends v without its control characters other than HTAB.
 func hsAppendClean[T string | []byte](dst []byte, v T) []byte {
 	for i := range len(v) {
-		if hsClass[v[i]]&hsValue != 0 {
+		if byteClass[v[i]]&classValue != 0 {
 			dst = append(dst, v[i])
 		}
 	}
@@ -156,7 +156,7 @@ func hsAppendExtra(dst, extra []byte) []byte {
 				colon = i
 				break
 			}
-			if hsClass[c]&hsToken == 0 {
+			if byteClass[c]&classToken == 0 {
 				break
 			}
 		}

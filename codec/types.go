@@ -42,4 +42,4 @@ type ProtocolError struct {
 }
 
 // Error implements error.
-func (e *ProtocolError) Error() string { return "websocket: " + e.Reason }
+func (e *ProtocolError) Error() string { return "wsloop: " + e.Reason }

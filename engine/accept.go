@@ -63,7 +63,7 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	e.metrics.Accepted.Add(1)
 	remote := addrPort(gc.RemoteAddr())
 	if e.shutting.Load() || !e.listening.Load() || !e.allowed(remote) ||
-		!e.h.Accept(remote, addrPort(gc.LocalAddr())) {
+		!e.accept(remote, addrPort(gc.LocalAddr())) {
 		e.metrics.Refused.Add(1)
 		return nil, gnet.Close
 	}
@@ -105,7 +105,7 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	gc.SetContext(nil)
 	l := c.loop
 	c.mu.Lock()
-	c.state = stateClosed
+	c.moveLocked(stateClosed)
 	putBuf(c.pending)
 	putBuf(c.cipher)
 	c.pending, c.cipher = nil, nil
@@ -158,7 +158,7 @@ func (c *Conn) releaseBuffers() {
 	x.hs, x.msg, x.held, x.heldOff, x.parked = nil, nil, nil, 0, nil
 	// While a worker inflates a message the Inflater is the worker's: its
 	// result task releases it.
-	if x.inflater != nil && c.lflags&lInflating == 0 {
+	if x.inflater != nil && c.gate&holdInflating == 0 {
 		x.inflater.Release()
 		x.inflater = nil
 	}

@@ -102,16 +102,23 @@ func benchRoundTrips(b *testing.B, c net.Conn, frame []byte, size, warm int) {
 			b.Fatal(err)
 		}
 	}
+	b.SetBytes(int64(size))
+	benchServerAllocs(b, warm, roundTrip)
+}
+
+// benchServerAllocs runs op warm times unmeasured, then b.N times
+// measured, and reports server-allocs/op: the process's mallocs per op.
+// The benchmarks' clients allocate nothing, so they are the server's.
+func benchServerAllocs(b *testing.B, warm int, op func()) {
 	for range warm { // warm pools and buffers
-		roundTrip()
+		op()
 	}
 	var before, after runtime.MemStats
 	b.ReportAllocs()
-	b.SetBytes(int64(size))
 	b.ResetTimer()
 	runtime.ReadMemStats(&before)
 	for b.Loop() {
-		roundTrip()
+		op()
 	}
 	runtime.ReadMemStats(&after)
 	b.StopTimer()

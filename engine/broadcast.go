@@ -3,6 +3,7 @@ package engine
 import (
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
+	"github.com/wsloop/wsloop/internal/guard"
 )
 
 // Broadcast frames p once (and compresses it once for connections that use
@@ -26,19 +27,20 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 		}
 		d.Release()
 	}
+	fg, filtered := guard.New(filter), filter != nil
 	var loops int
 	e.eachLoop(func(l *loop) {
 		loops++
-		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), filter) })
+		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), fg, filtered) })
 	})
 	// The frame buffer is shared by the loops' tasks; it is garbage
 	// collected after the last one ran rather than returned to the pool.
 	return loops
 }
 
-// broadcast queues a pre-framed message on this loop's open connections.
-// Loop only.
-func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
+// broadcast queues a pre-framed message on this loop's open connections
+// that filter accepts (all when not filtered). Loop only.
+func (l *loop) broadcast(plain, comp []byte, n int, filter guard.Guard[func(*Conn) bool], filtered bool) {
 	e := l.eng
 	// Backwards, so that a connection closed by a failed write (swap-removed
 	// from l.conns) neither skips nor repeats anyone.
@@ -47,7 +49,7 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 			continue
 		}
 		c := l.conns[i]
-		if c.state != stateOpen || (filter != nil && !l.callFilter(filter, c)) {
+		if c.state != stateOpen || (filtered && !l.callFilter(&filter, c)) {
 			continue
 		}
 		frame := plain
@@ -70,7 +72,7 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 				c.mu.Unlock()
 				e.metrics.SlowConsumers.Add(1)
 				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-				setFlag(&c.lflags, lCloseTCP, true)
+				l.drainAndClose(c)
 				continue
 			}
 			setFlag(&c.sflags, sWantReady, true)
@@ -98,13 +100,4 @@ func (l *loop) broadcast(plain, comp []byte, n int, filter func(*Conn) bool) {
 		e.metrics.MessagesOut.Add(1)
 		e.metrics.BytesOut.Add(uint64(n))
 	}
-}
-
-func (l *loop) callFilter(filter func(*Conn) bool, c *Conn) (ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			ok = false
-		}
-	}()
-	return filter(c)
 }

@@ -13,18 +13,10 @@ import (
 	"github.com/wsloop/wsloop/tlsbridge"
 )
 
-// Connection states. Transitions happen on the loop under Conn.mu.
-const (
-	stateHandshake uint8 = iota // TCP (and TLS) open, waiting for the upgrade request
-	stateOpen                   // WebSocket open
-	stateClosing                // close frame sent, waiting for the reply or the drain
-	stateClosed                 // gnet closed the connection
-)
-
 // Conn is one connection. Fields marked "loop" are touched only on the
 // connection's event loop; fields under mu are shared with sending
 // goroutines. Conn keeps only what every connection needs on its hot paths
-// (224 bytes); everything a connection may never use (a split handshake,
+// (208 bytes, enforced by TestConnSize); everything a connection may never use (a split handshake,
 // message assembly, compression, streaming, user data, close reason) lives
 // in connExtra, allocated on first use. An idle connection holds no buffer.
 type Conn struct {
@@ -59,6 +51,7 @@ type Conn struct {
 	msgsIn   atomic.Uint32
 	msgsOut  atomic.Uint32
 	since    uint32 // seconds after the engine started when the TCP connection was accepted
+	gate     hold   // loop: why input is held (gate.go), AcceptData aside
 }
 
 // Connection flags, kept in two bytes (one per owner) to keep Conn small.
@@ -71,25 +64,10 @@ const (
 )
 
 const (
-	lPingOut   uint16 = 1 << iota // an automatic ping is unanswered
-	lCongested                    // listed in (loop.lflags&lCongested != 0)
-	lCloseTCP                     // close TCP once the outbound queue drains
-	lFailed                       // a protocol error was reported
-	lCloseSent                    // a close frame was queued
-	lCloseRecv                    // the peer's close frame was received
-	lConnected                    // Connected was fired (Disconnected will be)
-	lLinger                       // after the response: shut down writing, drain input briefly, then close
-	lTLSStall                     // early data waits in gnet's buffer for the TLS handshake to end
-	lInflating                    // a message is being inflated off the loop: input waits
-	lParked                       // an inflated message waits for AcceptData: input waits behind it
+	lPingOut        uint16 = 1 << iota // an automatic ping is unanswered
+	lCongested                         // listed in loop.congested
+	lLifecycleFirst                    // the first of the lifecycle's flags (lifecycle.go)
 )
-
-// inputStalled reports whether c must not read now: AcceptData is off, a
-// message is being inflated off the loop, or an inflated message waits to
-// be delivered (later input must not overtake it). Loop only.
-func (c *Conn) inputStalled() bool {
-	return c.lflags&(lInflating|lParked) != 0 || (c.paused.Load() && c.state == stateOpen)
-}
 
 // setFlag sets or clears one bit of a flags field.
 func setFlag[T uint8 | uint16](f *T, bit T, on bool) {

@@ -22,7 +22,7 @@ import (
 type Engine struct {
 	gnet.BuiltinEventEngine
 	opts    Options
-	h       Handler
+	user    user
 	reg     *registry
 	bridge  *tlsbridge.Bridge
 	nextID  atomic.Uint64
@@ -56,11 +56,14 @@ type Engine struct {
 // fields take safe defaults.
 func New(opts Options, h Handler) (*Engine, error) {
 	opts.normalize()
-	e := &Engine{opts: opts, h: h, reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
+	e := &Engine{opts: opts, user: newUser(h, opts.HTTPHandler), reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
+	e.opts.HTTPHandler = nil // reachable only through e.user, which recovers
 	e.inflaters.max = opts.InflateWorkers
 	e.inflateBudget = max(0, opts.InflateInline)
 	if opts.TLS != nil {
-		b, err := tlsbridge.NewBridge(*opts.TLS)
+		cfg := *opts.TLS
+		cfg.OnPanic = func(error) { e.countPanic() } // the loop reports it when it fails the connection
+		b, err := tlsbridge.NewBridge(cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -70,13 +73,14 @@ func New(opts Options, h Handler) (*Engine, error) {
 	return e, nil
 }
 
-// Options returns the engine's normalized options.
+// Options returns the engine's normalized options. HTTPHandler is nil in
+// them: the engine keeps it where only its recovering wrapper can call it.
 func (e *Engine) Options() Options { return e.opts }
 
 // Start binds the address, starts the event loops and returns once the
 // server accepts connections.
 func (e *Engine) Start() error {
-	err := errors.New("engine: already started")
+	err := errors.New("wsloop: already started")
 	e.startOnce.Do(func() { err = e.start() })
 	return err
 }
@@ -84,11 +88,11 @@ func (e *Engine) Start() error {
 func (e *Engine) start() error {
 	host, portStr, err := net.SplitHostPort(e.opts.Addr)
 	if err != nil {
-		return fmt.Errorf("engine: bad address %q: %w", e.opts.Addr, err)
+		return fmt.Errorf("wsloop: bad address %q: %w", e.opts.Addr, err)
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
-		return fmt.Errorf("engine: bad port %q", portStr)
+		return fmt.Errorf("wsloop: bad port %q", portStr)
 	}
 	if port == 0 && e.opts.ReusePort {
 		// With SO_REUSEPORT every loop binds its own socket: agree on one
@@ -112,9 +116,9 @@ func (e *Engine) start() error {
 		gnet.WithReuseAddr(e.opts.ReuseAddr),
 		gnet.WithTCPNoDelay(nodelay),
 		// No gnet.WithTicker: the engine has no OnTick (BuiltinEventEngine's
-		// returns a zero delay, which made gnet's ticker goroutine spin and
-		// burn a quarter of a core on an idle server); tickLoopsForever
-		// drives the timing wheels instead.
+		// returns a zero delay, which would make gnet's ticker goroutine
+		// spin on an idle server); tickLoopsForever drives the timing
+		// wheels instead.
 		gnet.WithLogger(quietLogger{}),
 	}
 	if e.opts.KeepAlive > 0 {
@@ -232,9 +236,8 @@ func (e *Engine) tickLoopsForever() {
 		// Congested connections are polled more often so that senders
 		// waiting for room and ReadyToSend learn of a drain quickly. The
 		// wheel still advances once per tick period: a fast wake-up only
-		// polls (before, every fast wake-up advanced the wheel, so that
-		// CloseWait, idle and handshake deadlines fired up to 5x early
-		// while any connection was congested).
+		// polls, so CloseWait, idle and handshake deadlines keep their
+		// length while connections are congested.
 		if now := time.Now(); now.Sub(lastTick) >= tick-fastTick/2 {
 			lastTick = now
 			e.eachLoop(func(l *loop) { l.requestTick() })

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 )
 
 // Errors returned by the engine. The api package re-exports them.
@@ -18,14 +17,3 @@ var (
 	ErrBadCloseCode   = errors.New("wsloop: close code not allowed to be sent")
 	ErrControlTooLong = errors.New("wsloop: control frame payload over 125 bytes")
 )
-
-// PanicError reports a panic in an event callback. The connection it
-// happened on is closed with 1011.
-type PanicError struct {
-	Value any
-}
-
-// Error implements error.
-func (e *PanicError) Error() string {
-	return fmt.Sprintf("wsloop: event callback panicked: %v", e.Value)
-}

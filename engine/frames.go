@@ -1,19 +1,17 @@
 package engine
 
 import (
-	"errors"
-
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
 )
 
-// errPolicy values are built once so failing a connection never allocates.
+// Errors that fail a connection are built once, so that failing one never
+// allocates on the loop.
 var (
 	errPausedOverflow = &codec.ProtocolError{Code: codec.ClosePolicyViolation, Reason: "too much input while paused"}
-	errInvalidUTF8    = &codec.ProtocolError{Code: codec.CloseInvalidPayload, Reason: "invalid UTF-8 in text message"}
+	errInvalidUTF8    = codec.ErrInvalidUTF8
+	errNoDeflate      = &codec.ProtocolError{Code: codec.CloseProtocolError, Reason: "compressed message without permessage-deflate"}
 )
-
-func codecPolicy(string) *codec.ProtocolError { return errPausedOverflow }
 
 // onFrames decodes every complete frame in p (and keeps partial state in the
 // decoder), dispatching data and control frames. It returns how many bytes
@@ -24,7 +22,7 @@ func (l *loop) onFrames(c *Conn, p []byte) int {
 	// Next is called until it reports EventNone, even once p is used up: an
 	// error found after the bytes of a data event (invalid UTF-8 at the end
 	// of a chunk) is returned by the following call.
-	for (c.state == stateOpen || c.state == stateClosing) && c.lflags&lCloseRecv == 0 && c.lflags&lFailed == 0 {
+	for c.readsFrames() {
 		// Checked before every event, the first included: AcceptData
 		// turned off in Connected must hold frames pipelined behind the
 		// upgrade request too.
@@ -93,7 +91,7 @@ func (l *loop) deliver(c *Conn, op codec.OpCode, comp bool, payload []byte) {
 	if comp {
 		x := c.x.Load()
 		if x == nil || x.inflater == nil {
-			l.fail(c, errors.New("compressed message without permessage-deflate"))
+			l.fail(c, errNoDeflate)
 			return
 		}
 		e := l.eng
@@ -141,52 +139,6 @@ func (l *loop) onControl(c *Conn, ev *codec.Event) {
 	case codec.OpPong:
 		l.callData(c, codec.OpPong, ev.Payload, true)
 	case codec.OpClose:
-		setFlag(&c.lflags, lCloseRecv, true)
-		if c.state == stateOpen {
-			// Echo the peer's code (an empty close is answered empty).
-			c.setDisc(ev.CloseCode, string(ev.CloseReason))
-			code := ev.CloseCode
-			if code == codec.CloseNoStatus {
-				code = 0
-			}
-			l.sendClose(c, code, string(ev.CloseReason))
-		}
-		setFlag(&c.lflags, lCloseTCP, true)
-		l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
-		// When the server started the close (WaitForCloseReply) nothing
-		// new is queued here, so no flush would run and TCP stayed open
-		// until CloseWait: list the connection for a flush, whose
-		// afterWrite closes TCP once the queue is empty.
-		c.mu.Lock()
-		c.markReadyLocked()
-		c.mu.Unlock()
+		l.recvClose(c, ev.CloseCode, ev.CloseReason)
 	}
-}
-
-// fail reports a protocol or processing error and closes with its code.
-func (l *loop) fail(c *Conn, err error) {
-	if c.lflags&lFailed != 0 {
-		return
-	}
-	setFlag(&c.lflags, lFailed, true)
-	code, reason := codec.CloseProtocolError, "protocol error"
-	var pe *codec.ProtocolError
-	if errors.As(err, &pe) {
-		code, reason = pe.Code, pe.Reason
-	}
-	l.eng.metrics.ProtocolErrors.Add(1)
-	l.logf(c, 2, "closing with %d: %v", code, err)
-	l.eng.h.Error(c, err)
-	if c.state == stateOpen {
-		c.setDisc(code, reason)
-		l.sendClose(c, code, reason)
-	}
-	// After a violation the server does not wait for the close reply.
-	setFlag(&c.lflags, lCloseTCP, true)
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
-	// A connection already closing has nothing new queued: list it for a
-	// flush so that TCP closes now rather than after CloseWait.
-	c.mu.Lock()
-	c.markReadyLocked()
-	c.mu.Unlock()
 }

@@ -8,7 +8,10 @@ import (
 
 // Handler receives the engine's events. Every method runs on the
 // connection's event loop, one at a time per connection, and must not block.
-// Byte slices passed in are valid only during the call.
+// Byte slices passed in are valid only during the call. The engine calls
+// the Handler only through its recovering wrapper (user.go): a panic in a
+// method closes only the connection concerned and is reported through
+// Error as a *PanicError; a panic in Error or Log is counted and dropped.
 type Handler interface {
 	// Accept decides on a new TCP connection before any byte is read.
 	Accept(remote netip.AddrPort, local netip.AddrPort) bool

@@ -1,11 +1,8 @@
 package engine
 
 import (
-	"time"
-
 	"bytes"
 	"errors"
-	"golang.org/x/sys/unix"
 
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
@@ -112,7 +109,7 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 		return false
 	}
 	if len(resp.Subprotocol) > 0 && !offered(req, resp.Subprotocol) {
-		l.eng.h.Error(c, errors.New("wsloop: chosen subprotocol was not offered; none sent"))
+		l.userError(c, errSubprotocolNotOffered)
 		resp.Subprotocol = nil
 	}
 	var ext []byte
@@ -132,7 +129,7 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 		AllowRSV1:      deflate,
 	})
 	c.mu.Lock()
-	c.state = stateOpen
+	c.upgradedLocked()
 	if deflate {
 		x := c.ext()
 		x.deflParams = params
@@ -192,39 +189,13 @@ func (l *loop) rejectHandshake(c *Conn, err error) {
 		status, reason = he.Status, he.Reason
 	}
 	l.logf(c, 2, "handshake refused: %d %s", status, reason)
-	l.eng.h.Error(c, err)
+	l.userError(c, err)
 	l.out = codec.AppendErrorResponse(l.out[:0], status, reason, nil)
 	l.writeAndClose(c, l.out)
 }
 
-// writeAndClose queues an HTTP response and closes the connection once it
-// is written, with a lingering close: the write side is shut down and
-// input is discarded for a moment before the socket closes, so that a
-// client still sending (a huge header, a request body) reads the response
-// instead of losing it to the RST that closing with unread input causes.
-func (l *loop) writeAndClose(c *Conn, p []byte) {
-	c.mu.Lock()
-	c.appendRawLocked(p)
-	c.mu.Unlock()
-	setFlag(&c.lflags, lLinger, true)
-	l.closeAfterFlush(c)
-}
-
-// lingerTime bounds how long a lingering close drains input.
-const lingerTime = time.Second
-
-// linger shuts down the write side of a connection whose response is
-// written and closes it after lingerTime (input meanwhile is discarded).
-// Loop only.
-func (l *loop) linger(c *Conn) {
-	setFlag(&c.lflags, lCloseTCP, false)
-	if c.tls != nil {
-		l.sendCloseNotify(c)
-	}
-	if s, ok := c.gc.(interface{ Fd() int }); ok {
-		_ = unix.Shutdown(s.Fd(), unix.SHUT_WR)
-	}
-	l.wheel.schedule(c, ticksFor(lingerTime))
-}
-
 var errForbiddenOrigin = &codec.HandshakeError{Status: 403, Reason: "origin not allowed"}
+
+// errSubprotocolNotOffered reports an OpenRequest handler that chose a
+// subprotocol the client did not offer; the 101 is sent without one.
+var errSubprotocolNotOffered = errors.New("wsloop: chosen subprotocol was not offered; none sent")

@@ -15,9 +15,9 @@ import (
 func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 	e := l.eng
 	c.mu.Lock()
-	c.state = stateClosing // ignore further input
+	c.moveLocked(stateClosing) // ignore further input
 	c.mu.Unlock()
-	if e.opts.HTTPHandler == nil {
+	if !e.user.hasHTTP {
 		e.metrics.HandshakeErrors.Add(1)
 		l.out = codec.AppendErrorResponse(l.out[:0], 426, "WebSocket upgrade required", nil)
 		l.writeAndClose(c, l.out)
@@ -30,25 +30,33 @@ func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 	}
 	hr.RemoteAddr = c.gc.RemoteAddr().String()
 	e.metrics.HTTPRequests.Add(1)
+	l.logf(c, 2, "HTTP request: %s %s", hr.Method, hr.RequestURI)
 	go func() {
 		w := &responseRecorder{header: http.Header{}}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					w.status = 500
-					w.body.Reset()
-				}
-			}()
-			e.opts.HTTPHandler.ServeHTTP(w, hr)
-		}()
+		p := e.user.serveHTTP(w, hr)
+		if p != nil {
+			// Counted now (the loop may be gone by the time the task
+			// runs); the handler's partial response is dropped for a 500.
+			e.countPanic()
+			w = &responseRecorder{header: http.Header{}, status: 500}
+		}
 		resp := w.bytes()
 		c.loop.post(func(l *loop) {
+			if p != nil {
+				l.userError(c, p)
+			}
 			if c.state != stateClosed {
 				l.writeAndClose(c, resp)
 			}
 		})
 	}()
 }
+
+// maxResponseBody bounds the body an HTTPHandler may write: the response
+// is buffered whole before it is written to the connection.
+const maxResponseBody = 16 << 20
+
+var errResponseTooLarge = fmt.Errorf("wsloop: HTTP response body over %d MiB", maxResponseBody>>20)
 
 // responseRecorder is the http.ResponseWriter given to HTTPHandler.
 type responseRecorder struct {
@@ -63,8 +71,8 @@ func (w *responseRecorder) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = 200
 	}
-	if w.body.Len()+len(p) > 16<<20 {
-		return 0, fmt.Errorf("wsloop: HTTP response body over 16 MiB")
+	if w.body.Len()+len(p) > maxResponseBody {
+		return 0, errResponseTooLarge
 	}
 	return w.body.Write(p)
 }

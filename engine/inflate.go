@@ -5,6 +5,7 @@ import (
 
 	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
+	"github.com/wsloop/wsloop/internal/guard"
 )
 
 // Large compressed messages are inflated off the event loop.
@@ -13,8 +14,8 @@ import (
 // decompressed-size limit (16 MiB by default): a compression bomb, or just
 // a large compressible message. Inflating that on the loop stalls every
 // other connection of the loop for as long as it takes (165 ms for 16 MiB
-// into a cold buffer, and growing the buffer churned the heap enough to
-// delay every goroutine). So the loop inflates a message only up to
+// into a cold buffer, plus the GC work of growing the buffer, which delays
+// every goroutine). So the loop inflates a message only up to
 // Options.InflateInline bytes of output; past that it copies the
 // compressed payload, stops reading the connection (like AcceptData off,
 // but bounded by MaxPausedBytes plus one message) and hands the message to
@@ -27,8 +28,9 @@ import (
 // behind it until AcceptData is on again or the server starts closing.
 // With MaxMessageSize and DecompressedLimit unlimited, so are these bounds. Ordering holds because
 // the connection reads nothing else meanwhile; the Inflater is the
-// worker's alone until then (the loop does not touch it while lInflating
-// is set, even if the connection closes).
+// worker's alone until then (the loop does not touch it while
+// holdInflating holds the connection's input, even if it closes). See
+// gate.go for the other reasons input waits.
 
 // inflateJob is one message inflated off the loop.
 type inflateJob struct {
@@ -83,10 +85,6 @@ func (p *workerPool) work(j *inflateJob) {
 	}
 }
 
-// errInflatePanic fails a connection whose message made the inflater
-// panic: a bug, reported like a handler panic (1011), never a crash.
-var errInflatePanic = &codec.ProtocolError{Code: codec.CloseInternalError, Reason: "internal error"}
-
 // errConnGone marks a job skipped because its connection closed.
 var errConnGone = &codec.ProtocolError{Code: codec.CloseGoingAway, Reason: "connection closed"}
 
@@ -97,10 +95,6 @@ var errEngineStopped = &codec.ProtocolError{Code: codec.CloseGoingAway, Reason: 
 func (j *inflateJob) run() {
 	e := j.c.loop.eng
 	defer func() {
-		if r := recover(); r != nil {
-			e.metrics.Panics.Add(1)
-			j.err, j.out = errInflatePanic, nil
-		}
 		putBuf(j.in)
 		j.in = nil
 		if j.err != errEngineStopped {
@@ -121,10 +115,20 @@ func (j *inflateJob) run() {
 		j.err = errConnGone // queued behind others, and the client left meanwhile
 		return
 	}
-	// Size first, then one exact buffer: a bomb allocates nothing, and a
-	// large message one buffer instead of a doubling series (growing 16
-	// MiB that way churned the heap and delayed the loops' goroutines by
-	// up to 200 ms through the GC).
+	// A panic in the inflater is a bug: it fails this connection like a
+	// handler panic (counted now, reported and closed with 1011 by done),
+	// never the process.
+	if p := guard.Run(j.inflate); p != nil {
+		e.countPanic()
+		j.err, j.out = p, nil
+	}
+}
+
+// inflate sizes the message, inflates it and validates UTF-8. Size first,
+// then one exact buffer: a bomb allocates nothing, and a large message one
+// buffer instead of a doubling series, whose GC work would delay the
+// loops' goroutines.
+func (j *inflateJob) inflate() {
 	var n int64
 	if n, j.err = j.f.InflatedSize(j.in.B, j.limit); j.err == nil {
 		j.out, j.err = j.f.Inflate(make([]byte, 0, n), j.in.B, j.limit)
@@ -143,7 +147,7 @@ func (j *inflateJob) run() {
 func (l *loop) inflateAsync(c *Conn, x *connExtra, op codec.OpCode, payload []byte) {
 	in := bytebufferpool.Get()
 	in.B = append(in.B[:0], payload...)
-	setFlag(&c.lflags, lInflating, true)
+	c.holdInput(holdInflating)
 	l.eng.metrics.InflatedOffLoop.Add(1)
 	l.eng.inflaters.submit(&inflateJob{c: c, f: x.inflater, op: op, in: in, limit: l.eng.opts.DecompressedLimit})
 }
@@ -153,10 +157,15 @@ func (l *loop) inflateAsync(c *Conn, x *connExtra, op codec.OpCode, payload []by
 // meanwhile the message waits for it (resumeInput delivers it first).
 func (j *inflateJob) done(l *loop) {
 	c := j.c
-	setFlag(&c.lflags, lInflating, false)
+	c.gate &^= holdInflating
 	if c.state == stateClosed {
 		// OnClose left the Inflater to the worker; nothing else is held.
 		j.f.Release()
+		return
+	}
+	if p, ok := j.err.(*PanicError); ok {
+		l.userError(c, p)
+		l.abort(c, codec.CloseInternalError, "internal error")
 		return
 	}
 	if j.err != nil {
@@ -165,7 +174,7 @@ func (j *inflateJob) done(l *loop) {
 	}
 	if c.inputStalled() {
 		c.ext().parked = j
-		setFlag(&c.lflags, lParked, true)
+		c.holdInput(holdParked)
 		return
 	}
 	j.deliver(l)

@@ -1,7 +1,7 @@
 package engine
 
 // quietLogger discards gnet's own log lines; the engine reports through
-// Handler.Log and Options.Logger instead.
+// Handler.Log instead.
 type quietLogger struct{}
 
 func (quietLogger) Debugf(string, ...any) {}

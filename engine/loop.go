@@ -153,7 +153,7 @@ func (l *loop) drain() {
 }
 
 func (l *loop) runTask(fn func(*loop)) {
-	defer l.recoverPanic(nil)
+	defer l.contain(nil)
 	fn(l)
 }
 

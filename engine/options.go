@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/netip"
 	"runtime"
@@ -30,7 +29,7 @@ const (
 const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultMaxHeaderBytes   = codec.DefaultMaxHeaderBytes
-	DefaultMaxMessageSize   = 16 << 20
+	DefaultMaxMessageSize   = codec.DefaultMaxMessageSize
 	DefaultMaxOutbound      = 1 << 20
 	DefaultCloseWait        = 5 * time.Second
 	DefaultMaxPausedBytes   = 1 << 20
@@ -41,7 +40,7 @@ const (
 )
 
 // Options configure an Engine. The zero value of every field is a safe
-// default; see Normalize.
+// default (the Default constants above; New applies them).
 type Options struct {
 	Addr          string // host:port to listen on; port 0 picks a free port
 	NumLoops      int    // event loops; 0 = GOMAXPROCS
@@ -91,8 +90,7 @@ type Options struct {
 
 	TLS *tlsbridge.Config // nil = plain TCP
 
-	HTTPHandler http.Handler // answers non-WebSocket requests; nil = 400/426
-	Logger      *slog.Logger // optional structured log of connection events
+	HTTPHandler http.Handler // answers non-WebSocket requests; nil = 426
 }
 
 // normalize fills defaults in place.

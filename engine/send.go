@@ -91,8 +91,8 @@ func (c *Conn) waitRoomLocked() error {
 		}
 		if c.eng().opts.SlowConsumer == PolicyClose {
 			// Post the close (and count it) once: until the loop runs it the
-			// state is still open, and every refused Send used to post
-			// another close and count another slow consumer.
+			// state is still open, and later refused Sends must neither post
+			// another close nor count another slow consumer.
 			if c.sflags&sSlowClosed != 0 {
 				return ErrSlowConsumer
 			}
@@ -101,7 +101,7 @@ func (c *Conn) waitRoomLocked() error {
 			c.loop.post(func(l *loop) {
 				l.logf(c, 1, "slow consumer: outbound queue over %d bytes", max)
 				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-				setFlag(&c.lflags, lCloseTCP, true)
+				l.drainAndClose(c)
 			})
 			return ErrSlowConsumer
 		}

@@ -26,10 +26,10 @@ func (l *loop) onTimer(c *Conn) {
 	case stateHandshake:
 		e.metrics.HandshakeErrors.Add(1)
 		l.logf(c, 2, "handshake timeout")
-		e.h.Error(c, ErrTimeout)
+		l.userError(c, ErrTimeout)
 		l.closeNow(c)
-	case stateClosing:
-		l.closeNow(c) // no close reply or no drain in time
+	case stateClosing, stateDraining:
+		l.closeNow(c) // no close reply, no drain or the linger ended
 	case stateOpen:
 		l.idleCheck(c)
 	}

@@ -103,10 +103,9 @@ func (t tlsTransport) Wake() error {
 			return
 		}
 		l.onInput(c, nil)
-		if c.lflags&lTLSStall != 0 && c.tls.HandshakeDone() && c.state != stateClosed {
+		if c.gate&holdTLSEarly != 0 && c.tls.HandshakeDone() && c.state != stateClosed {
 			// Early data left in gnet's buffer: have OnTraffic take it now.
-			setFlag(&c.lflags, lTLSStall, false)
-			_ = c.gc.Wake(nil)
+			l.releaseInput(c, holdTLSEarly)
 		}
 	})
 	return nil
@@ -140,7 +139,7 @@ func (l *loop) onCiphertext(c *Conn, buf []byte) (consumed int) {
 			return len(buf)
 		}
 		buf = buf[:room]
-		setFlag(&c.lflags, lTLSStall, true)
+		c.holdInput(holdTLSEarly)
 	}
 	// Handshake phase: this Feed may complete it, and then deliver the
 	// plaintext that arrived meanwhile; TLSHandshake must run first.
@@ -171,7 +170,7 @@ func (t *tlsCompletion) deliver(plain []byte) error {
 func (t *tlsCompletion) report() {
 	t.reported = true
 	l, c := t.l, t.c
-	if n := c.tls.Negotiated(); n != nil && 2 <= l.eng.h.LogLevel() {
+	if n := c.tls.Negotiated(); n != nil && 2 <= l.logLevel() {
 		l.logf(c, 2, "TLS handshake completed: %s, %s, server name %q, ALPN %q, resumed %v",
 			n.VersionName(), n.CipherSuiteName(), n.ServerName, n.ALPN, n.DidResume)
 	}
@@ -201,23 +200,14 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 			l.callTLSHandshake(c, terr)
 		}
 		l.logf(c, 2, "%v", terr)
-		l.eng.h.Error(c, terr)
+		l.userError(c, terr)
 		if errors.Is(err, tlsbridge.ErrNotTLS) && len(in) > 0 && in[0] >= 'A' && in[0] <= 'Z' {
 			c.mu.Lock()
 			c.appendRawCipherLocked(respNotTLS) // plaintext: the peer speaks HTTP
 			c.mu.Unlock()
 		}
 	}
-	l.closeAfterFlush(c)
-}
-
-func (l *loop) callTLSHandshake(c *Conn, err error) {
-	th, ok := l.eng.h.(TLSHandler)
-	if !ok {
-		return
-	}
-	defer l.recoverPanic(c)
-	th.TLSHandshake(c, err)
+	l.drainAndClose(c)
 }
 
 // sendCloseNotify writes a close_notify alert before the TCP connection of
@@ -248,7 +238,7 @@ func (c *Conn) appendRawCipherLocked(p []byte) {
 // direction, its length and its first 32 bytes in hex. Callers check
 // Engine.logPackets first, so that the hot paths pay one test. Loop only.
 func (l *loop) logPacket(c *Conn, dir string, p []byte) {
-	if len(p) > 0 && l.eng.h.LogLevel() >= 3 {
+	if len(p) > 0 && l.logLevel() >= 3 {
 		n, more := len(p), ""
 		if n > 32 {
 			p, more = p[:32], "..."

@@ -94,71 +94,6 @@ func (l *loop) queueControl(c *Conn, op codec.OpCode, payload []byte) {
 	c.mu.Unlock()
 }
 
-// sendClose queues a close frame and moves the connection to closing.
-// Loop only.
-func (l *loop) sendClose(c *Conn, code uint16, reason string) {
-	if c.lflags&lCloseSent != 0 {
-		return
-	}
-	setFlag(&c.lflags, lCloseSent, true)
-	l.out = codec.AppendCloseFrame(l.out[:0], code, reason)
-	c.mu.Lock()
-	if c.state == stateOpen {
-		c.state = stateClosing
-	}
-	c.appendRawLocked(l.out)
-	c.mu.Unlock()
-}
-
-// startClose begins a server-initiated closing handshake. With
-// WaitForCloseReply the TCP connection stays open until the peer's close
-// arrives or CloseWait passes; otherwise it is closed once the close frame
-// is written. Loop only.
-func (l *loop) startClose(c *Conn, code uint16, reason string) {
-	if c.state != stateOpen {
-		return
-	}
-	c.setDisc(code, reason)
-	l.sendClose(c, code, reason)
-	if !l.eng.opts.WaitForCloseReply {
-		setFlag(&c.lflags, lCloseTCP, true)
-	}
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
-	if c.lflags&lParked != 0 || c.heldLen() > 0 {
-		// AcceptData no longer holds input back once closing: deliver
-		// what waited for it, then read the peer's close reply.
-		l.post(func(l *loop) { l.resumeInput(c) })
-	}
-}
-
-// closeAfterFlush moves c to closing and closes TCP once its queued output
-// is written, within CloseWait. Loop only.
-func (l *loop) closeAfterFlush(c *Conn) {
-	c.mu.Lock()
-	if c.state == stateHandshake || c.state == stateOpen {
-		c.state = stateClosing
-	}
-	c.markReadyLocked()
-	c.mu.Unlock()
-	setFlag(&c.lflags, lCloseTCP, true)
-	l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
-}
-
-// closeNow closes TCP at once (buffered output gets one write attempt).
-// Loop only.
-func (l *loop) closeNow(c *Conn) {
-	if c.state == stateClosed {
-		return
-	}
-	if c.tls != nil && c.lflags&lLinger == 0 {
-		l.sendCloseNotify(c) // TLS: close_notify before the TCP FIN
-		if c.state == stateClosed {
-			return
-		}
-	}
-	_ = l.el.Close(c.gc)
-}
-
 // flush writes c's pending bytes to gnet (encrypting them first on TLS
 // connections). Loop only.
 func (l *loop) flush(c *Conn) {
@@ -166,9 +101,9 @@ func (l *loop) flush(c *Conn) {
 	buf, cipher := c.pending, c.cipher
 	c.pending, c.cipher = nil, nil
 	// The bytes taken here are on their way into gnet's buffer: count them
-	// there until afterWrite reads the real figure. Before, a sender that
-	// checked the limit in between saw an empty-looking queue and could
-	// overshoot MaxOutbound (SendFile queued up to ~1.6x the limit).
+	// there until afterWrite reads the real figure, so that a sender that
+	// checks the limit in between sees them and cannot overshoot
+	// MaxOutbound.
 	if buf != nil {
 		c.outBuffered = clamp32(int(c.outBuffered) + len(buf.B))
 	}
@@ -254,12 +189,8 @@ func (l *loop) afterWrite(c *Conn, ob int) {
 		}
 	}
 	c.mu.Unlock()
-	if c.lflags&lCloseTCP != 0 && queued == 0 {
-		if c.lflags&lLinger != 0 {
-			l.linger(c)
-			return
-		}
-		l.closeNow(c)
+	if c.state == stateDraining && queued == 0 {
+		l.drained(c)
 		return
 	}
 	if fire {

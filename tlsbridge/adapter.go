@@ -11,7 +11,7 @@ import (
 // and keeps any partial record in its own buffer. It must stay unwrapped.
 type wouldBlock struct{}
 
-func (wouldBlock) Error() string   { return "tlsbridge: would block" }
+func (wouldBlock) Error() string   { return "wsloop: tls: would block" }
 func (wouldBlock) Timeout() bool   { return true }
 func (wouldBlock) Temporary() bool { return true }
 

@@ -4,13 +4,10 @@ import (
 	"crypto/tls"
 	"net"
 	"sync"
-	"time"
 )
 
 // Defaults applied by NewBridge to zero Config fields.
 const (
-	// DefaultHandshakeTimeout is the default Config.HandshakeTimeout.
-	DefaultHandshakeTimeout = 10 * time.Second
 	// DefaultMaxConcurrentHandshakes is the default Config.MaxConcurrentHandshakes.
 	DefaultMaxConcurrentHandshakes = 64
 	// DefaultMaxPendingBytes is the default Config.MaxPendingBytes: one
@@ -30,12 +27,13 @@ type Config struct {
 	// versions, cipher suites, ALPN, GetConfigForClient, ...). Required.
 	// NewBridge keeps a clone; later changes to the original are not seen.
 	TLS *tls.Config
-	// HandshakeTimeout bounds the time from the connection's open to the end
-	// of the handshake, so that a slow or partial ClientHello is cut off as
-	// well. The engine enforces it with its own timer by calling
-	// Conn.Release; the bridge only reports it (Bridge.HandshakeTimeout).
-	// Zero means DefaultHandshakeTimeout.
-	HandshakeTimeout time.Duration
+	// OnPanic, when set, is called on the handshake goroutine when a
+	// handshake panicked (in a crypto/tls callback such as GetCertificate,
+	// GetConfigForClient or VerifyConnection). The panic is recovered there
+	// and the handshake fails with an error that wraps it. The bridge has
+	// no handshake deadline: the engine cuts slow handshakes off with its
+	// own timer by calling Conn.Release.
+	OnPanic func(error)
 	// MaxConcurrentHandshakes caps the handshake goroutines of the whole
 	// server. Connections beyond the cap wait in a FIFO queue without a
 	// goroutine. A slot stays taken while its handshake waits for the
@@ -56,7 +54,7 @@ type Config struct {
 // connections of one server. It is safe for concurrent use.
 type Bridge struct {
 	tls        *tls.Config
-	timeout    time.Duration
+	onPanic    func(error)
 	maxHS      int
 	maxPending int
 
@@ -81,12 +79,9 @@ func NewBridge(cfg Config) (*Bridge, error) {
 	}
 	b := &Bridge{
 		tls:        cfg.TLS.Clone(),
-		timeout:    cfg.HandshakeTimeout,
+		onPanic:    cfg.OnPanic,
 		maxHS:      cfg.MaxConcurrentHandshakes,
 		maxPending: cfg.MaxPendingBytes,
-	}
-	if b.timeout <= 0 {
-		b.timeout = DefaultHandshakeTimeout
 	}
 	if b.maxHS <= 0 {
 		b.maxHS = DefaultMaxConcurrentHandshakes
@@ -98,10 +93,6 @@ func NewBridge(cfg Config) (*Bridge, error) {
 	b.rawPool.New = func() any { buf := make([]byte, 0, rawBufSize); return &buf }
 	return b, nil
 }
-
-// HandshakeTimeout returns the handshake deadline the engine must enforce,
-// counted from the connection's open.
-func (b *Bridge) HandshakeTimeout() time.Duration { return b.timeout }
 
 // Handshakes reports how many handshake goroutines run now and how many
 // connections wait in the queue for one.
@@ -186,7 +177,7 @@ func (b *Bridge) next() *handshake {
 // inherit its slot, and exits when the queue is empty.
 func (b *Bridge) run(hs *handshake) {
 	for hs != nil {
-		hs.run(b.tls)
+		hs.run(b.tls, b.onPanic)
 		hs = b.next()
 	}
 }

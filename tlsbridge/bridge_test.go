@@ -546,8 +546,8 @@ func TestNewBridgeValidation(t *testing.T) {
 		t.Fatalf("no certificate: %v", err)
 	}
 	b := mustBridge(t, Config{TLS: serverTLS(t)})
-	if b.HandshakeTimeout() != DefaultHandshakeTimeout || b.maxHS != DefaultMaxConcurrentHandshakes || b.maxPending != DefaultMaxPendingBytes {
-		t.Fatalf("defaults not applied: %v %d %d", b.HandshakeTimeout(), b.maxHS, b.maxPending)
+	if b.maxHS != DefaultMaxConcurrentHandshakes || b.maxPending != DefaultMaxPendingBytes {
+		t.Fatalf("defaults not applied: %d %d", b.maxHS, b.maxPending)
 	}
 	c := b.NewConn(newRecordTransport(), nil, nil)
 	if _, err := c.Encrypt(nil, []byte("x")); err != ErrHandshakeNotDone {

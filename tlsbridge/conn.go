@@ -92,7 +92,7 @@ func (c *Conn) Feed(ciphertext, scratch, outBuf []byte, deliver func(plain []byt
 		hs.mu.Unlock()
 		if herr != nil {
 			c.state = stateClosed
-			return outBuf, fmt.Errorf("tlsbridge: handshake: %w", herr)
+			return outBuf, fmt.Errorf("wsloop: tls: handshake: %w", herr)
 		}
 		c.tc, c.hs, c.state = tc, nil, stateOpen
 		c.snapshot(tc)

@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"net"
 	"sync"
+
+	"github.com/wsloop/wsloop/internal/guard"
 )
 
 // Handshake phases.
@@ -35,7 +37,7 @@ type handshake struct {
 
 // run performs the handshake on the calling goroutine unless the
 // connection was released while it waited for a slot.
-func (hs *handshake) run(cfg *tls.Config) {
+func (hs *handshake) run(cfg *tls.Config, onPanic func(error)) {
 	hs.mu.Lock()
 	if hs.released {
 		hs.mu.Unlock()
@@ -46,7 +48,15 @@ func (hs *handshake) run(cfg *tls.Config) {
 
 	c := hs.c
 	tc := tls.Server((*adapter)(c), cfg)
-	err := tc.Handshake()
+	var err error
+	// crypto/tls runs user callbacks (certificate choice, verification)
+	// on this goroutine: a panic in one fails this handshake only.
+	if p := guard.Run(func() { err = tc.Handshake() }); p != nil {
+		err = p
+		if onPanic != nil {
+			onPanic(p)
+		}
+	}
 
 	hs.mu.Lock()
 	hs.tc, hs.err, hs.phase = tc, err, phaseDone
