@@ -106,6 +106,17 @@ type Config struct {
 	AllowedClients string `ws:"AllowedClients" default:"" flag:"allowed-clients" doc:"comma-separated IPs/CIDRs allowed to connect (empty = any); others are closed before any byte is read"`
 	// MaxConnections refuses connections beyond this many with HTTP 503 (0 = no limit).
 	MaxConnections int `ws:"MaxConnections" default:"0" range:"0,1073741824" engine:"MaxConnections" flag:"max-conns" doc:"refuse connections beyond this many with 503 (0 = no limit)"`
+	// MaxConnectionsPerIP refuses a source address's connections beyond
+	// this many open ones with HTTP 503, before any byte is read (0 = no
+	// limit; off by default because clients behind one NAT, and load
+	// generators on loopback, share an address).
+	MaxConnectionsPerIP int `ws:"MaxConnectionsPerIP" default:"0" range:"0,1073741824" engine:"MaxConnectionsPerIP" flag:"max-conns-per-ip" doc:"refuse a source address's connections beyond this many with 503 (0 = no limit)"`
+	// HandshakeRatePerIP bounds the new connections per second from one
+	// source address, as a token bucket holding HandshakeBurstPerIP
+	// (0 = the rate); beyond it they get HTTP 429 before any byte is read
+	// (0 = no limit, the default).
+	HandshakeRatePerIP  int `ws:"HandshakeRatePerIP" default:"0" range:"0,1073741824" engine:"HandshakeRatePerIP" flag:"handshake-rate-per-ip" doc:"new connections per second allowed from one source address, 429 beyond (0 = no limit)"`
+	HandshakeBurstPerIP int `ws:"HandshakeBurstPerIP" default:"0" range:"0,1073741824" engine:"HandshakeBurstPerIP" flag:"handshake-burst-per-ip" doc:"burst of new connections allowed from one source address (0 = the rate)"`
 
 	// BufferMessage delivers each message whole in one OnDataIn (bounded by
 	// MaxMessageSize) instead of piece by piece as frames arrive.
@@ -117,8 +128,16 @@ type Config struct {
 	MaxFrameSize int `ws:"MaxFrameSize" default:"0" range:"0,1073741824" engine:"MaxFrameSize" doc:"outgoing messages are fragmented above it (0 = never)"`
 	// MaxHeaderBytes bounds the upgrade request head (431 beyond).
 	MaxHeaderBytes int `ws:"MaxHeaderBytes" default:"8192" range:"0,1048576" engine:"MaxHeaderBytes" doc:"upgrade request head limit, 431 beyond"`
-	// Origins lists allowed Origin header values ("*" or empty = any); others get 403.
-	Origins []string `ws:"Origins" default:"" engine:"Origins" flag:"origins" doc:"comma-separated allowed Origin values (empty or * = any); others get 403"`
+	// Origins lists the cross-origin upgrades to allow. By default (empty)
+	// an upgrade whose Origin header names another host than its Host
+	// header gets 403 and an OnError event (cross-site WebSocket hijacking
+	// guard); requests without Origin (non-browser clients) and same-origin
+	// requests are always allowed. Entries are path.Match patterns on the
+	// Origin's host[:port] ("*.example.com", "localhost:*"), or on the whole
+	// Origin when they contain "://" ("https://app.example.com"); "*"
+	// turns the check off. OnWebSocketOpenRequest sees a refused request
+	// with StatusCode 403 and may still accept it.
+	Origins []string `ws:"Origins" default:"" engine:"Origins" flag:"origins" doc:"comma-separated cross-origin patterns to allow, e.g. '*.example.com,localhost:*' or 'https://app.example.com'; '*' = any (default: same origin only, others get 403)"`
 	// Subprotocols lists the server's subprotocols in preference order; the
 	// first one the client offers is chosen.
 	Subprotocols []string `ws:"Subprotocols" default:"" engine:"Subprotocols" doc:"the server's subprotocols in preference order"`
@@ -132,6 +151,26 @@ type Config struct {
 	// MaxPausedBytes bounds input held while a connection's AcceptData is
 	// off; beyond it the connection is closed with 1008.
 	MaxPausedBytes int `ws:"MaxPausedBytes" default:"1048576" range:"0,1073741824" engine:"MaxPausedBytes" doc:"input held while AcceptData is off, 1008 beyond"`
+
+	// MaxBufferedBytes bounds, for the whole server, the bytes held for
+	// messages being received (assembled with BufferMessage or for
+	// decompression, and while a worker inflates them) and for outbound
+	// queues. 0 = a quarter of GOMEMLIMIT when one is set, else 512 MiB;
+	// negative = no budget. A frame that must be stored reserves its
+	// announced length when its first bytes arrive; a connection whose
+	// frame does not fit waits with its reads stalled (its input is held
+	// up to MaxPausedBytes), and is closed with 1013 (Try Again Later)
+	// beyond MaxPausedBytes or after BufferWaitTimeout. Messages that
+	// arrive whole in one read reserve nothing, and a reserve of 1/16 is
+	// kept for messages under 64 KiB, so small-message traffic goes on
+	// while large senders wait. Outbound queues take room from inbound
+	// reservations but never block a Send (MaxOutboundQueue bounds each).
+	// A fragmented message that holds part of the budget always finishes:
+	// one such connection at a time may go past the limit by one message.
+	MaxBufferedBytes int64 `ws:"MaxBufferedBytes" default:"0" engine:"MaxBufferedBytes" flag:"max-buffered" doc:"memory budget in bytes for the whole server: messages being received and outbound queues (0 = a quarter of GOMEMLIMIT, else 512 MiB; <0 = none)"`
+	// BufferWaitTimeout bounds a connection's wait for the memory budget
+	// before it is closed with 1013.
+	BufferWaitTimeout time.Duration `ws:"BufferWaitTimeout" default:"10" engine:"BufferWait" flag:"buffer-wait" doc:"close with 1013 a connection waiting this long for the memory budget"`
 
 	// PingInterval sends a ping after this long without input (0 = never).
 	// Without IdleTimeout, a connection silent for two intervals is closed.

@@ -67,7 +67,8 @@ func (a *dispatcher) OpenRequest(c *engine.Conn, req *codec.Request, resp *engin
 		Origin:       string(req.Origin),
 		SubProtocols: subs,
 		Extensions:   exts,
-		StatusCode:   101,
+		StatusCode:   resp.Status,
+		Reason:       resp.Reason,
 		SubProtocol:  string(resp.Subprotocol),
 		header:       func(name string) string { return string(req.Header(name)) },
 	}

@@ -87,11 +87,14 @@
 //	OutBufferSize                OutBufferSize (default 0; 0..1073741824): SO_SNDBUF (0 = OS default); the user-space queue is MaxOutboundQueue
 //	AllowedClients               AllowedClients (-allowed-clients): comma-separated IPs/CIDRs allowed to connect (empty = any); others are closed before any byte is read
 //	MaxConnections               MaxConnections (default 0; 0..1073741824; -max-conns): refuse connections beyond this many with 503 (0 = no limit)
+//	MaxConnectionsPerIP          MaxConnectionsPerIP (default 0; 0..1073741824; -max-conns-per-ip): refuse a source address's connections beyond this many with 503 (0 = no limit)
+//	HandshakeRatePerIP           HandshakeRatePerIP (default 0; 0..1073741824; -handshake-rate-per-ip): new connections per second allowed from one source address, 429 beyond (0 = no limit)
+//	HandshakeBurstPerIP          HandshakeBurstPerIP (default 0; 0..1073741824; -handshake-burst-per-ip): burst of new connections allowed from one source address (0 = the rate)
 //	BufferMessage                BufferMessage (default false): one OnDataIn per whole message, bounded by MaxMessageSize
 //	MaxMessageSize               MaxMessageSize (default 16777216; -max-message): largest incoming message in bytes, 1009 beyond (<0 = no limit)
 //	MaxFrameSize                 MaxFrameSize (default 0; 0..1073741824): outgoing messages are fragmented above it (0 = never)
 //	MaxHeaderBytes               MaxHeaderBytes (default 8192; 0..1048576): upgrade request head limit, 431 beyond
-//	Origins                      Origins (-origins): comma-separated allowed Origin values (empty or * = any); others get 403
+//	Origins                      Origins (-origins): comma-separated cross-origin patterns to allow, e.g. '*.example.com,localhost:*' or 'https://app.example.com'; '*' = any (default: same origin only, others get 403)
 //	Subprotocols                 Subprotocols: the server's subprotocols in preference order
 //	Compression                  Compression.Enabled (default false; -compress): offer permessage-deflate (RFC 7692)
 //	ServerContextTakeover        Compression.ServerContextTakeover (default false): keep the server's compression window between messages
@@ -107,6 +110,8 @@
 //	SlowConsumer                 SlowConsumer (default wouldblock): beyond MaxOutboundQueue: wouldblock (ErrWouldBlock, OnReadyToSend) or close (1008)
 //	SlowConsumerClose            SlowConsumer (true = close) (default false): beyond MaxOutboundQueue: wouldblock (ErrWouldBlock, OnReadyToSend) or close (1008)
 //	MaxPausedBytes               MaxPausedBytes (default 1048576; 0..1073741824): input held while AcceptData is off, 1008 beyond
+//	MaxBufferedBytes             MaxBufferedBytes (default 0; -max-buffered): memory budget in bytes for the whole server: messages being received and outbound queues (0 = a quarter of GOMEMLIMIT, else 512 MiB; <0 = none)
+//	BufferWaitTimeout            BufferWaitTimeout (default 10s; -buffer-wait): close with 1013 a connection waiting this long for the memory budget
 //	PingInterval                 PingInterval (default 0s; -ping): send a ping after this long without input (0 = off)
 //	IdleTimeout                  IdleTimeout (default 0s; -idle): close (1001) connections silent this long (0 = off)
 //	WaitForCloseResponse         WaitForCloseResponse (default false): wait for the peer's close reply before closing TCP (bounded by CloseTimeout)
@@ -181,10 +186,13 @@
 //	Logger                       receives the same lines as OnLog
 //
 // Beyond the component: MaxMessageSize (1009), MaxHeaderBytes (431), Origins
-// (403), Subprotocols, Compression (permessage-deflate, RFC 7692; large
+// (same origin by default, 403 beyond; host patterns; OnWebSocketOpenRequest
+// may overrule), MaxConnectionsPerIP (503) and HandshakeRatePerIP/
+// HandshakeBurstPerIP (429), both off by default, Subprotocols, Compression (permessage-deflate, RFC 7692; large
 // messages and bombs are inflated off the event loops, see
 // Compression.InlineInflateSize), PingInterval and IdleTimeout, MaxOutboundQueue with SlowConsumer policy
-// (would-block or close 1008), MaxPausedBytes, HTTPHandler for
+// (would-block or close 1008), MaxPausedBytes, MaxBufferedBytes (a memory
+// budget for the whole server: waits, then 1013) with BufferWaitTimeout, HTTPHandler for
 // non-WebSocket requests, Metrics, EventLoops, ReusePort.
 package api
 

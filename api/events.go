@@ -93,7 +93,10 @@ type WebSocketOpenRequestEvent struct {
 	Origin       string
 	SubProtocols []string // offered by the client, in order
 	Extensions   []string // offered extension items, in order
-	// StatusCode is 101 to accept (default), or the HTTP status to reject with.
+	// StatusCode is 101 to accept (default), or the HTTP status to reject
+	// with. It comes pre-set to 403, with Reason "origin not allowed", when
+	// the request failed the Origin check (see Config.Origins); setting it
+	// to 101 accepts the request anyway.
 	StatusCode int
 	// Reason is the body of a rejection.
 	Reason string

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -123,4 +124,41 @@ func Example_compression() {
 	// Output:
 	// 300000 bytes
 	// "hello", inflated off the loop: 1
+}
+
+// Limits for a server facing browsers on the internet: upgrades from the
+// app's own origins only, a memory budget for the whole server, and
+// per-address limits. A cross-origin upgrade gets 403.
+func Example_limits() {
+	srv := api.New(api.Config{
+		LocalHost:           "127.0.0.1",
+		BufferMessage:       true,
+		Origins:             []string{"app.example.com", "*.example.com"}, // besides the same origin
+		MaxBufferedBytes:    256 << 20,                                    // 1013 beyond, after BufferWaitTimeout
+		BufferWaitTimeout:   5 * time.Second,
+		MaxConnectionsPerIP: 100, // 503 beyond
+		HandshakeRatePerIP:  20,  // new connections per second per address; 429 beyond
+		HandshakeBurstPerIP: 50,
+	}, api.Events{})
+	if err := srv.Listen(); err != nil {
+		panic(err)
+	}
+	defer srv.Shutdown(context.Background())
+
+	dial := func(origin string) {
+		h := ws.HandshakeHeaderHTTP{"Origin": []string{origin}}
+		_, _, _, err := ws.Dialer{Header: h}.Dial(context.Background(), "ws://"+srv.Addr()+"/")
+		var status ws.StatusError
+		switch {
+		case err == nil:
+			fmt.Println(origin, "accepted")
+		case errors.As(err, &status):
+			fmt.Println(origin, "refused:", int(status))
+		}
+	}
+	dial("https://chat.example.com")
+	dial("https://evil.example")
+	// Output:
+	// https://chat.example.com accepted
+	// https://evil.example refused: 403
 }

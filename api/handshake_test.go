@@ -1,12 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -253,24 +255,72 @@ func TestOpenRequestRejection(t *testing.T) {
 	}
 }
 
+// TestOriginCheck runs cross-origin upgrades against the default (same
+// origin only), host patterns, "*" and a handler that overrules the check.
 func TestOriginCheck(t *testing.T) {
 	t.Parallel()
-	h := start(t, api.Config{Origins: []string{"https://good.test"}}, hooks{})
-	resp, _ := rawExchange(t, h.addr(), upgradeRequest("/", "x", "Origin: https://evil.test"))
-	if resp.StatusCode != 403 {
-		t.Errorf("bad origin: status %d, want 403", resp.StatusCode)
+	cases := []struct {
+		name    string
+		origins []string
+		accept  bool // OnWebSocketOpenRequest sets 101 for Origin https://evil.test
+		host    string
+		origin  string // "" = no Origin header
+		want    int
+	}{
+		{"default cross-origin", nil, false, "127.0.0.1:8080", "https://evil.example", 403},
+		{"default same origin", nil, false, "127.0.0.1:8080", "http://127.0.0.1:8080", 101},
+		{"default same origin, case", nil, false, "Chat.Test", "https://chat.test", 101},
+		{"default other port", nil, false, "127.0.0.1:8080", "http://127.0.0.1:9090", 403},
+		{"default no origin", nil, false, "127.0.0.1:8080", "", 101},
+		{"default null origin", nil, false, "127.0.0.1:8080", "null", 403},
+		{"pattern match", []string{"*.good.test"}, false, "api.test", "https://app.good.test", 101},
+		{"pattern miss", []string{"*.good.test"}, false, "api.test", "https://good.test.evil", 403},
+		{"port pattern", []string{"localhost:*"}, false, "api.test", "http://localhost:3000", 101},
+		{"full origin", []string{"https://good.test"}, false, "api.test", "https://GOOD.test", 101},
+		{"full origin, other scheme", []string{"https://good.test"}, false, "api.test", "http://good.test", 403},
+		{"star", []string{"*"}, false, "api.test", "https://evil.test", 101},
+		{"patterns keep no origin", []string{"*.good.test"}, false, "api.test", "", 101},
+		{"handler overrules", nil, true, "api.test", "https://evil.test", 101},
 	}
-	resp, _ = rawExchange(t, h.addr(), upgradeRequest("/", "x"))
-	if resp.StatusCode != 403 {
-		t.Errorf("no origin: status %d, want 403", resp.StatusCode)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var seen atomic.Int32
+			h := start(t, api.Config{Origins: tc.origins}, hooks{open: func(e *api.WebSocketOpenRequestEvent) {
+				seen.Store(int32(e.StatusCode))
+				if tc.accept {
+					e.StatusCode = 101
+				}
+			}})
+			extra := []string{}
+			if tc.origin != "" {
+				extra = append(extra, "Origin: "+tc.origin)
+			}
+			resp, _ := rawExchange(t, h.addr(), upgradeRequest("/", tc.host, extra...))
+			if resp.StatusCode != tc.want {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.want)
+			}
+			errs := h.records("error", 0)
+			if tc.want == 403 {
+				if len(errs) != 1 || errs[0].code != 403 || !strings.Contains(errs[0].desc, tc.origin) {
+					t.Errorf("error events %+v, want one with code 403 naming the origin", errs)
+				}
+				if seen.Load() != 403 {
+					t.Errorf("OnWebSocketOpenRequest saw StatusCode %d, want 403", seen.Load())
+				}
+			} else if len(errs) != 0 {
+				t.Errorf("error events %+v, want none", errs)
+			}
+		})
 	}
-	resp, _ = rawExchange(t, h.addr(), upgradeRequest("/", "x", "Origin: https://GOOD.test"))
-	if resp.StatusCode != 101 {
-		t.Errorf("good origin: status %d, want 101", resp.StatusCode)
-	}
-	errs := h.records("error", 0)
-	if len(errs) != 2 || errs[0].code != 403 {
-		t.Errorf("error events %+v, want two with code 403", errs)
+}
+
+func TestOriginBadPattern(t *testing.T) {
+	t.Parallel()
+	srv := api.New(api.Config{LocalHost: "127.0.0.1", Origins: []string{"[a-"}}, api.Events{})
+	if err := srv.Listen(); err == nil {
+		_ = srv.Shutdown(context.Background())
+		t.Fatal("Listen accepted a malformed Origins pattern")
 	}
 }
 

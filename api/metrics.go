@@ -6,7 +6,8 @@ import "github.com/wsloop/wsloop/engine"
 type Metrics struct {
 	Connections      int    // open now
 	Accepted         uint64 // TCP connections accepted
-	Refused          uint64 // refused by AllowedClients, MaxConnections, OnConnectionRequest or StopListening
+	Refused          uint64 // refused by AllowedClients, MaxConnections, the per-IP limits, OnConnectionRequest or StopListening
+	RefusedPerIP     uint64 // refused by MaxConnectionsPerIP (503) or HandshakeRatePerIP (429)
 	Upgraded         uint64 // WebSocket handshakes completed
 	HandshakeErrors  uint64 // upgrade requests refused or timed out
 	HTTPRequests     uint64 // plain HTTP requests served by HTTPHandler
@@ -14,12 +15,15 @@ type Metrics struct {
 	MessagesOut      uint64
 	BytesIn          uint64 // payload bytes
 	BytesOut         uint64 // payload bytes
-	ProtocolErrors   uint64 // connections failed with 1002/1007/1009
+	ProtocolErrors   uint64 // connections failed with 1002/1007/1009, or 1013 (counted in BufferCloses too)
 	SlowConsumers    uint64 // connections closed by the slow-consumer policy
 	BroadcastDropped uint64 // broadcast deliveries skipped because the receiver's queue was full (WouldBlock policy)
 	IdleTimeouts     uint64
 	Panics           uint64 // event handlers that panicked
 	InflatedOffLoop  uint64 // compressed messages larger than InlineInflateSize, inflated by a worker
+	BufferedBytes    int64  // bytes the memory budget (MaxBufferedBytes) counts now
+	BufferWaiting    int    // connections waiting for the memory budget now
+	BufferCloses     uint64 // connections closed with 1013: still waiting for the budget after BufferWaitTimeout, or past MaxPausedBytes meanwhile
 }
 
 func metricsOf(e *engine.Engine) Metrics {
@@ -28,6 +32,7 @@ func metricsOf(e *engine.Engine) Metrics {
 		Connections:      e.ConnectionCount(),
 		Accepted:         m.Accepted.Load(),
 		Refused:          m.Refused.Load(),
+		RefusedPerIP:     m.RefusedPerIP.Load(),
 		Upgraded:         m.Upgraded.Load(),
 		HandshakeErrors:  m.HandshakeErrors.Load(),
 		HTTPRequests:     m.HTTPRequests.Load(),
@@ -41,5 +46,8 @@ func metricsOf(e *engine.Engine) Metrics {
 		IdleTimeouts:     m.IdleTimeouts.Load(),
 		Panics:           m.Panics.Load(),
 		InflatedOffLoop:  m.InflatedOffLoop.Load(),
+		BufferedBytes:    e.BudgetInUse(),
+		BufferWaiting:    e.BudgetWaiting(),
+		BufferCloses:     m.BudgetCloses.Load(),
 	}
 }

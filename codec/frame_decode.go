@@ -192,6 +192,18 @@ func (d *Decoder) Next(p []byte) (ev Event, n int, err error) {
 	return d.readControl(p, n)
 }
 
+// FrameRemaining returns how many payload bytes of the current data frame
+// are still to come: after a data event without FrameEnd, the rest of the
+// length its header announced; 0 between frames and after a failure. A
+// caller that stores messages uses it to size (and reserve) the space a
+// frame needs before its bytes arrive.
+func (d *Decoder) FrameRemaining() int64 {
+	if d.phase == phaseData && d.errIdx == 0 {
+		return d.remaining
+	}
+	return 0
+}
+
 // fail records e and returns it.
 func (d *Decoder) fail(e *ProtocolError, n int) (Event, int, error) {
 	d.errIdx = errorIndex(e)

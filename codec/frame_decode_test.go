@@ -485,3 +485,33 @@ func TestDecodeCompressedStream(t *testing.T) {
 		t.Fatalf("byte at a time: %v", err)
 	}
 }
+
+func TestFrameRemaining(t *testing.T) {
+	frame := maskedFrameForRemaining(1000)
+	var d Decoder
+	if got := d.FrameRemaining(); got != 0 {
+		t.Fatalf("fresh decoder: %d", got)
+	}
+	// Header plus 100 payload bytes: 900 are announced but not here yet.
+	ev, _, err := d.Next(frame[:8+100])
+	if err != nil || ev.Kind != EventData || len(ev.Payload) != 100 {
+		t.Fatalf("first chunk: %+v %v", ev, err)
+	}
+	if got := d.FrameRemaining(); got != 900 {
+		t.Fatalf("after 100 of 1000: %d, want 900", got)
+	}
+	ev, _, err = d.Next(frame[8+100:])
+	if err != nil || !ev.FrameEnd {
+		t.Fatalf("last chunk: %+v %v", ev, err)
+	}
+	if got := d.FrameRemaining(); got != 0 {
+		t.Fatalf("after the frame: %d, want 0", got)
+	}
+}
+
+// maskedFrameForRemaining builds a masked FIN binary frame of n zero bytes
+// (a 16-bit length: 4 header bytes plus a 4-byte mask).
+func maskedFrameForRemaining(n int) []byte {
+	f := []byte{0x82, 0x80 | 126, byte(n >> 8), byte(n), 1, 2, 3, 4}
+	return append(f, make([]byte, n)...)
+}

@@ -71,6 +71,13 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		e.metrics.Refused.Add(1)
 		return resp503, gnet.Close
 	}
+	if e.perIP != nil {
+		if refusal := e.perIP.admit(remote.Addr()); refusal != nil {
+			e.metrics.Refused.Add(1)
+			e.metrics.RefusedPerIP.Add(1)
+			return refusal, gnet.Close
+		}
+	}
 	l := e.loopOf(gc.EventLoop())
 	c := &Conn{
 		id:      e.nextID.Add(1),
@@ -131,6 +138,9 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	}
 	e.reg.remove(c.id)
 	e.count.Add(-1)
+	if e.perIP != nil {
+		e.perIP.release(addrPort(gc.RemoteAddr()).Addr())
+	}
 	if c.lflags&lConnected != 0 {
 		var code uint16
 		var reason string
@@ -152,8 +162,9 @@ func (c *Conn) releaseBuffers() {
 	if x == nil {
 		return
 	}
+	c.loop.releaseBudget(c, x)
 	putBuf(x.hs)
-	putBuf(x.msg)
+	c.loop.eng.putLarge(x.msg)
 	putBuf(x.held)
 	x.hs, x.msg, x.held, x.heldOff, x.parked = nil, nil, nil, 0, nil
 	// While a worker inflates a message the Inflater is the worker's: its

@@ -87,8 +87,13 @@ type connExtra struct {
 	heldOff  int                        // how much of held was processed
 	parked   *inflateJob                // an inflated message waiting for AcceptData
 	inflater *codec.Inflater
-	discCode uint16
-	discText string
+	// memory budget (budget.go)
+	resv       int64       // bytes reserved for the message being assembled
+	bw         *budgetWait // the queued request while lBudget is set
+	outCounted int32       // outbound bytes counted in the budget
+	granted    bool        // a grant was made for the message being assembled
+	discCode   uint16
+	discText   string
 
 	// under Conn.mu
 	drained    chan struct{}       // closed on drain; made only while a sender waits

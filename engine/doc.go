@@ -5,14 +5,18 @@
 // codec, optional TLS through package tlsbridge, per-loop timing wheels
 // (handshake deadline, idle timeout, automatic ping, close-reply wait),
 // bounded outbound queues with back-pressure, sends from any goroutine,
-// broadcast, the connection registry and shutdown.
+// broadcast, the connection registry and shutdown, the Origin check, the
+// per-source-address limits and a memory budget for the whole server
+// (budget.go).
 //
 // There is no goroutine, timer or buffer per idle connection: buffers are
 // taken from pools only while a message or a write is in flight. The only
 // goroutines besides gnet's loops are the tick driver, TLS handshakes
 // (package tlsbridge, capped) and the inflate workers, which take the rare
 // compressed message too large to inflate on a loop (Options.InflateInline)
-// while that connection's reads wait.
+// while that connection's reads wait, and a short-lived one that runs a
+// garbage collection after a quarter of the memory budget's worth of large
+// message buffers was dropped (one at a time).
 //
 // The engine reports what happens through the Handler interface; package api
 // adapts it to the public event structs.

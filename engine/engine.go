@@ -28,6 +28,8 @@ type Engine struct {
 	nextID  atomic.Uint64
 	count   atomic.Int64 // open TCP connections
 	metrics Metrics
+	perIP   *ipLimits // nil when both per-IP limits are off
+	budget  *budget   // nil when MaxBufferedBytes < 0
 
 	loopsMu sync.Mutex
 	loops   sync.Map // gnet.EventLoop -> *loop
@@ -56,9 +58,14 @@ type Engine struct {
 // fields take safe defaults.
 func New(opts Options, h Handler) (*Engine, error) {
 	opts.normalize()
+	if err := checkOriginPatterns(opts.Origins); err != nil {
+		return nil, err
+	}
 	e := &Engine{opts: opts, user: newUser(h, opts.HTTPHandler), reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
 	e.opts.HTTPHandler = nil // reachable only through e.user, which recovers
 	e.inflaters.max = opts.InflateWorkers
+	e.perIP = newIPLimits(&e.opts, e.started)
+	e.budget = newBudget(&e.opts)
 	e.inflateBudget = max(0, opts.InflateInline)
 	if opts.TLS != nil {
 		cfg := *opts.TLS
@@ -241,6 +248,9 @@ func (e *Engine) tickLoopsForever() {
 		if now := time.Now(); now.Sub(lastTick) >= tick-fastTick/2 {
 			lastTick = now
 			e.eachLoop(func(l *loop) { l.requestTick() })
+			if e.budget != nil {
+				e.budget.expire(now)
+			}
 		} else {
 			e.eachLoop(func(l *loop) { l.requestPoll() })
 		}

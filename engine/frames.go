@@ -66,13 +66,20 @@ func (l *loop) onData(c *Conn, ev *codec.Event) {
 		if x.msg == nil {
 			x.msg = bytebufferpool.Get()
 		}
+		if e.budget != nil {
+			l.reserveFrame(c, x, len(ev.Payload))
+		}
 		x.msg.B = append(x.msg.B, ev.Payload...)
 		if ev.MessageEnd {
 			msg := x.msg
 			x.msg = nil
 			l.deliver(c, op, comp, msg.B)
-			msg.Reset()
-			bytebufferpool.Put(msg)
+			e.putLarge(msg)
+			// A worker inflating the message holds a copy of it: the
+			// reservation goes back when it is done.
+			if c.gate&holdInflating == 0 {
+				l.budgetMessageDone(c, x)
+			}
 		}
 		return
 	}

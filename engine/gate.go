@@ -9,10 +9,10 @@ import (
 //
 // Input waits in gnet's buffer (it is not consumed) while anything in
 // stalling holds it; OnTraffic then only checks that the waiting bytes stay
-// under stallLimit, and fails the connection with 1008 beyond. Every
-// reason is lifted by resumeInput, which delivers what waited in order (a
-// parked message, held TLS plaintext, a decoder event) and then asks gnet
-// to redeliver its buffer. AcceptData is the one reason set from other
+// under stallLimit, and fails the connection with 1008 beyond (1013 when it
+// waits for the memory budget). Every reason is lifted by resumeInput,
+// which delivers what waited in order (a parked message, held TLS
+// plaintext, a decoder event) and then asks gnet to redeliver its buffer. AcceptData is the one reason set from other
 // goroutines: it lives in Conn.paused; the loop-owned reasons live in
 // Conn.gate.
 
@@ -38,10 +38,14 @@ const (
 	// in connExtra.held (its ciphertext is consumed and cannot be read
 	// again).
 	holdPlaintext
+	// holdBudget: a frame waits for the server's memory budget
+	// (budget.go); beyond stallLimit the connection is closed with 1013
+	// rather than 1008.
+	holdBudget
 )
 
 // stalling are the reasons that stop reading altogether.
-const stalling = holdPaused | holdInflating | holdParked
+const stalling = holdPaused | holdInflating | holdParked | holdBudget
 
 // holds returns every reason that holds c's input now. Loop only.
 func (c *Conn) holds() hold {
@@ -58,7 +62,7 @@ func (c *Conn) holds() hold {
 // inputStalled reports whether c must not read now (c.holds()&stalling !=
 // 0, without looking at held plaintext). Loop only.
 func (c *Conn) inputStalled() bool {
-	return c.gate&(holdInflating|holdParked) != 0 || (c.paused.Load() && c.state == stateOpen)
+	return c.gate&(holdInflating|holdParked|holdBudget) != 0 || (c.paused.Load() && c.state == stateOpen)
 }
 
 // holdInput adds a loop-owned reason to hold c's input. Loop only.
@@ -72,7 +76,8 @@ func (l *loop) releaseInput(c *Conn, r hold) {
 }
 
 // stallLimit is how many input bytes c may hold while its reads are
-// stalled before it is closed with 1008: MaxPausedBytes, plus, while a
+// stalled before it is closed with 1008 (1013 while it waits for the
+// memory budget): MaxPausedBytes, plus, while a
 // worker inflates one of its messages, one more message (what it could
 // have sent anyway had the loop inflated it).
 func (l *loop) stallLimit(c *Conn) int64 {
@@ -91,7 +96,7 @@ func (l *loop) stallLimit(c *Conn) int64 {
 // events waiting for no more bytes, then gnet's buffer through a wake-up.
 // Loop only.
 func (l *loop) resumeInput(c *Conn) {
-	if c.state == stateClosed || c.holds()&(holdPaused|holdInflating) != 0 {
+	if c.state == stateClosed || c.holds()&(holdPaused|holdInflating|holdBudget) != 0 {
 		return
 	}
 	x := c.x.Load()

@@ -43,7 +43,10 @@ type Handler interface {
 // OpenResponse is the answer to an upgrade request, filled by
 // Handler.OpenRequest.
 type OpenResponse struct {
-	Status      int    // 101 accepts; any 4xx/5xx rejects with that status
+	// Status is 101 to accept; any 4xx/5xx rejects with that status. It
+	// comes pre-set to 403 ("origin not allowed") when the Origin check
+	// failed: setting 101 accepts the cross-origin request anyway.
+	Status      int
 	Reason      string // body of a rejection
 	Subprotocol []byte // chosen subprotocol; must be one the client offered
 	Headers     []byte // extra response header lines ("Name: value\r\n" each)

@@ -84,14 +84,19 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 		l.rejectHandshake(c, err)
 		return false
 	}
-	if !e.originAllowed(req.Origin) {
-		l.rejectHandshake(c, errForbiddenOrigin)
-		return false
-	}
 	resp := &l.resp
 	*resp = OpenResponse{Status: 101, Subprotocol: e.chooseSubprotocol(req), Compress: true}
+	originErr := e.checkOrigin(req)
+	if originErr != nil {
+		// The handler sees the refusal and may overturn it.
+		resp.Status, resp.Reason = errForbiddenOrigin.Status, errForbiddenOrigin.Reason
+	}
 	l.callOpenRequest(c, req, resp)
 	if c.state != stateHandshake { // the handler panicked
+		return false
+	}
+	if originErr != nil && resp.Status == errForbiddenOrigin.Status && resp.Reason == errForbiddenOrigin.Reason {
+		l.rejectHandshake(c, originErr)
 		return false
 	}
 	if resp.Status != 101 {
@@ -167,19 +172,6 @@ func (e *Engine) chooseSubprotocol(req *codec.Request) []byte {
 	return nil
 }
 
-// originAllowed checks the Origin header against Options.Origins.
-func (e *Engine) originAllowed(origin []byte) bool {
-	if len(e.opts.Origins) == 0 {
-		return true
-	}
-	for _, o := range e.opts.Origins {
-		if o == "*" || (len(origin) > 0 && bytes.EqualFold(origin, []byte(o))) {
-			return true
-		}
-	}
-	return false
-}
-
 // rejectHandshake answers a bad request with its HTTP status and closes.
 func (l *loop) rejectHandshake(c *Conn, err error) {
 	l.eng.metrics.HandshakeErrors.Add(1)
@@ -193,8 +185,6 @@ func (l *loop) rejectHandshake(c *Conn, err error) {
 	l.out = codec.AppendErrorResponse(l.out[:0], status, reason, nil)
 	l.writeAndClose(c, l.out)
 }
-
-var errForbiddenOrigin = &codec.HandshakeError{Status: 403, Reason: "origin not allowed"}
 
 // errSubprotocolNotOffered reports an OpenRequest handler that chose a
 // subprotocol the client did not offer; the 101 is sent without one.

@@ -161,7 +161,13 @@ func (j *inflateJob) done(l *loop) {
 	if c.state == stateClosed {
 		// OnClose left the Inflater to the worker; nothing else is held.
 		j.f.Release()
+		if x := c.x.Load(); x != nil {
+			l.budgetMessageDone(c, x)
+		}
 		return
+	}
+	if x := c.x.Load(); x != nil {
+		l.budgetMessageDone(c, x)
 	}
 	if p, ok := j.err.(*PanicError); ok {
 		l.userError(c, p)

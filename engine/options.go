@@ -55,14 +55,27 @@ type Options struct {
 
 	AllowedClients []netip.Prefix // empty = everyone
 	MaxConnections int            // 0 = unlimited; beyond it new connections get HTTP 503
+	// MaxConnectionsPerIP bounds the open connections from one source
+	// address; beyond it new ones get HTTP 503 before any byte is read.
+	// 0 = no limit.
+	MaxConnectionsPerIP int
+	// HandshakeRatePerIP bounds new connections per second from one source
+	// address (a token bucket of HandshakeBurstPerIP, 0 = the rate);
+	// beyond it they get HTTP 429 before any byte is read. 0 = no limit.
+	HandshakeRatePerIP  int
+	HandshakeBurstPerIP int
 
 	HandshakeTimeout time.Duration // TCP+TLS+HTTP handshake deadline; 0 = DefaultHandshakeTimeout; <0 = none
 	MaxHeaderBytes   int           // request head limit (431 beyond); 0 = default
 	MaxMessageSize   int64         // incoming message limit (1009); 0 = default; <0 = unlimited
 	MaxFrameSize     int           // outgoing fragmentation size; 0 = no fragmentation
 	BufferMessage    bool          // deliver whole messages instead of fragments
-	Origins          []string      // allowed Origin values ("*" or empty = any)
-	Subprotocols     []string      // server-preferred subprotocols, chosen when offered
+	// Origins lists the cross-origin upgrades allowed besides same-origin
+	// ones and requests without Origin: path.Match patterns on the
+	// Origin's host ("*.example.com", "localhost:*") or, with a scheme, on
+	// the whole Origin; "*" allows all. Empty = same origin only (403).
+	Origins      []string
+	Subprotocols []string // server-preferred subprotocols, chosen when offered
 
 	MaxOutbound    int                // per-connection outbound queue limit in bytes; 0 = default
 	SlowConsumer   SlowConsumerPolicy // what to do beyond MaxOutbound
@@ -87,6 +100,16 @@ type Options struct {
 	// holds up to DecompressedLimit bytes); 0 = half of GOMAXPROCS, at
 	// least 1. More wait in a queue without a goroutine.
 	InflateWorkers int
+
+	// MaxBufferedBytes bounds the bytes the whole server holds for
+	// messages being received (assembled or inflated) and for outbound
+	// queues; a connection that would exceed it waits with its reads
+	// stalled (see budget.go). 0 = a quarter of GOMEMLIMIT when set, else
+	// DefaultMaxBufferedBytes; <0 = no budget.
+	MaxBufferedBytes int64
+	// BufferWait bounds the wait for the memory budget; beyond it the
+	// connection is closed with 1013. 0 = DefaultBufferWait.
+	BufferWait time.Duration
 
 	TLS *tlsbridge.Config // nil = plain TCP
 
@@ -124,6 +147,12 @@ func (o *Options) normalize() {
 	}
 	if o.InflateInline == 0 {
 		o.InflateInline = DefaultInflateInline
+	}
+	if o.MaxBufferedBytes == 0 {
+		o.MaxBufferedBytes = defaultBudget()
+	}
+	if o.BufferWait <= 0 {
+		o.BufferWait = DefaultBufferWait
 	}
 	if o.InflateWorkers <= 0 {
 		o.InflateWorkers = max(1, runtime.GOMAXPROCS(0)/2)

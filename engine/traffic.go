@@ -27,7 +27,11 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 		setFlag(&c.lflags, lPingOut, false)
 		if int64(gc.InboundBuffered()+c.heldLen()) > l.stallLimit(c) {
 			l.enter()
-			l.fail(c, errPausedOverflow)
+			if c.gate&holdBudget != 0 {
+				l.closeOverBudget(c)
+			} else {
+				l.fail(c, errPausedOverflow)
+			}
 			l.drain()
 		}
 		return gnet.None

@@ -49,6 +49,19 @@ func (c *Conn) appendMessageLocked(dst *bytebufferpool.ByteBuffer, op codec.OpCo
 	}
 	b := dst.B
 	max := e.opts.MaxFrameSize
+	if len(payload) > dropBufferAbove {
+		// Size a large message's buffer once: growing it by doubling
+		// leaves garbage worth up to twice the message.
+		need := len(b) + len(payload) + 14
+		if max > 0 {
+			need += 14 * (len(payload) / max)
+		}
+		if cap(b) < need {
+			nb := make([]byte, len(b), need)
+			copy(nb, b)
+			b = nb
+		}
+	}
 	if max <= 0 || len(payload) <= max {
 		b = codec.AppendHeader(b, op, true, rsv1, len(payload))
 		b = append(b, payload...)
@@ -118,7 +131,7 @@ func (l *loop) flush(c *Conn) {
 	}
 	c.mu.Unlock()
 	if state == stateClosed {
-		putBuf(buf)
+		l.eng.putLarge(buf)
 		putBuf(cipher)
 		return
 	}
@@ -129,7 +142,7 @@ func (l *loop) flush(c *Conn) {
 		_, err := c.gc.Write(cipher.B)
 		putBuf(cipher)
 		if err != nil || c.state == stateClosed {
-			putBuf(buf)
+			l.eng.putLarge(buf)
 			return // gnet closed the connection (OnClose ran)
 		}
 	}
@@ -138,7 +151,7 @@ func (l *loop) flush(c *Conn) {
 		if c.tls != nil {
 			out, err := c.tls.Encrypt(l.tlsOut[:0], data)
 			if err != nil {
-				putBuf(buf)
+				l.eng.putLarge(buf)
 				l.closeNow(c)
 				return
 			}
@@ -151,7 +164,7 @@ func (l *loop) flush(c *Conn) {
 			}
 		}
 		_, err := c.gc.Write(data)
-		putBuf(buf)
+		l.eng.putLarge(buf)
 		if err != nil || c.state == stateClosed {
 			return
 		}
@@ -159,10 +172,17 @@ func (l *loop) flush(c *Conn) {
 	l.afterWrite(c, c.gc.OutboundBuffered())
 }
 
+// putBuf returns b to the pool, but leaves a buffer larger than
+// dropBufferAbove to the garbage collector: the pool would keep a few
+// large messages' worth of memory alive for good.
 func putBuf(b *bytebufferpool.ByteBuffer) {
-	if b != nil {
-		bytebufferpool.Put(b)
+	if b == nil {
+		return
 	}
+	if cap(b.B) > dropBufferAbove {
+		b.B = nil
+	}
+	bytebufferpool.Put(b)
 }
 
 // afterWrite records gnet's outbound backlog, closes drained closing
@@ -189,6 +209,9 @@ func (l *loop) afterWrite(c *Conn, ob int) {
 		}
 	}
 	c.mu.Unlock()
+	if l.eng.budget != nil {
+		l.countOutbound(c, queued)
+	}
 	if c.state == stateDraining && queued == 0 {
 		l.drained(c)
 		return

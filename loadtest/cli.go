@@ -87,6 +87,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&attacks, "attacks", "", "hostile: comma-separated attack kinds (default all: "+strings.Join(AttackKinds, ",")+")")
 	fs.IntVar(&o.Attackers, "attackers", 0, "hostile: concurrent hostile clients (default 4)")
 	fs.IntVar(&o.AttackRounds, "attack-rounds", 0, "hostile: rounds of every attack kind (default 3)")
+	fs.IntVar(&o.BudgetConns, "budget-conns", 0, "hostile: connections of one budget attack, each withholding the last byte of a large message (default 60)")
 	fs.DurationVar(&o.AttackTimeout, "attack-timeout", 0, "hostile: how long an attack waits for the server to close it; set to the server's handshake timeout plus a margin (default 12s)")
 	fs.DurationVar(&o.Baseline, "baseline", 0, "hostile: attacker-free echo phase before the attack phase (default 3s)")
 	fs.IntVar(&o.ServerMaxMessage, "server-max-message", 0, "hostile: the server's message size limit; the oversize attack declares one byte more (default 16 MiB)")

@@ -70,6 +70,8 @@ func (e *attackEnv) run(ctx context.Context, a attackTask) (string, attackResult
 		return "", e.garbage(ctx)
 	case AttackVanish:
 		return "", e.vanish(ctx)
+	case AttackBudget:
+		return "", e.budget(ctx)
 	}
 	return "", attackResult{outcome: "unknown_attack", fail: true, why: a.kind, closeMS: -1}
 }

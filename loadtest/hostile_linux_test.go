@@ -190,6 +190,7 @@ func hostileOptions(url string) Options {
 	o.Conns, o.Inflight, o.Duration, o.Baseline = 4, 2, 3*time.Second, 300*time.Millisecond
 	o.Attackers, o.AttackRounds, o.AttackTimeout = 6, 1, 2*time.Second
 	o.ServerMaxMessage = hsMaxMessage
+	o.BudgetConns = 4
 	return o
 }
 

@@ -23,11 +23,16 @@ const (
 	AttackFragFlood  = "fragflood"  // one message in 10,000 one-byte fragments
 	AttackGarbage    = "garbage"    // random bytes pipelined after the upgrade request
 	AttackVanish     = "vanish"     // half a frame, then a TCP reset
+	AttackBudget     = "budget"     // BudgetConns connections each withhold the last byte of a 15/16-limit message
 )
+
+// budgetAttackConns is the default of Options.BudgetConns.
+const budgetAttackConns = 60
 
 // AttackKinds lists every attack kind, in the order they run.
 var AttackKinds = []string{AttackSlowloris, AttackDribble, AttackHeaders, AttackOversize, AttackBadFrames,
-	AttackBadUTF8, AttackBomb, AttackSlowReader, AttackPingFlood, AttackFragFlood, AttackGarbage, AttackVanish}
+	AttackBadUTF8, AttackBomb, AttackSlowReader, AttackPingFlood, AttackFragFlood, AttackGarbage, AttackVanish,
+	AttackBudget}
 
 // limits of the hostile and soak options.
 const (
@@ -49,6 +54,9 @@ func (o Options) hostileDefaults() Options {
 	}
 	if o.AttackRounds <= 0 {
 		o.AttackRounds = 3
+	}
+	if o.BudgetConns <= 0 {
+		o.BudgetConns = budgetAttackConns
 	}
 	if o.AttackTimeout <= 0 {
 		o.AttackTimeout = 12 * time.Second
@@ -79,6 +87,8 @@ func (o *Options) validateHostile() error {
 		}
 	}
 	switch {
+	case o.BudgetConns > 4096:
+		return fmt.Errorf("-budget-conns %d is over the limit 4096", o.BudgetConns)
 	case o.Attackers > maxAttackers:
 		return fmt.Errorf("-attackers %d is over the limit %d", o.Attackers, maxAttackers)
 	case o.AttackRounds > maxAttackRounds:

@@ -62,6 +62,7 @@ type Options struct {
 	Attackers        int           // concurrent hostile clients (default 4)
 	AttackRounds     int           // rounds of every attack kind (default 3)
 	AttackTimeout    time.Duration // how long an attack waits for the server to act (default 12s)
+	BudgetConns      int           // connections of one budget attack (default 60)
 	Baseline         time.Duration // attacker-free echo phase before the attack phase (default 3s)
 	ServerMaxMessage int           // the server's message limit, which the oversize attack exceeds (default 16 MiB)
 

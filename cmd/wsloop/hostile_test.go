@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,8 +20,10 @@ import (
 // server must end with no connection and no handler panic.
 func TestHostileAgainstServe(t *testing.T) {
 	const maxMessage = 1 << 20
+	// An 8 MiB memory budget: the budget attack's 60 messages of 960 KiB
+	// do not all fit, so some wait and get 1013 after a second.
 	f, err := parseServeFlags([]string{"-addr", "127.0.0.1:0", "-compress", "-max-message", strconv.Itoa(maxMessage),
-		"-max-outbound", "1048576", "-handshake-timeout", "1s"}, io.Discard)
+		"-max-outbound", "1048576", "-handshake-timeout", "1s", "-max-buffered", "8388608", "-buffer-wait", "1s"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,10 +43,28 @@ func TestHostileAgainstServe(t *testing.T) {
 		Timeout: 5 * time.Second, CloseTimeout: 2 * time.Second, Loops: 2, DialWorkers: 4,
 		Attackers: 4, AttackRounds: 1, AttackTimeout: 4 * time.Second, ServerMaxMessage: maxMessage,
 	}
+	// The budget attack fills the memory budget on purpose, which would
+	// change what the other attacks see (the slow reader's messages would
+	// wait for it): it runs on its own, after them, against the same server.
+	for _, k := range loadtest.AttackKinds {
+		if k != loadtest.AttackBudget {
+			o.Attacks = append(o.Attacks, k)
+		}
+	}
 	res, err := loadtest.Run(context.Background(), o, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ob := o
+	ob.Attacks = []string{loadtest.AttackBudget}
+	resB, err := loadtest.Run(context.Background(), ob, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := resB.Hostile; h == nil || h.Verdict != loadtest.VerdictPass || resB.ErrorsTotal != 0 {
+		t.Errorf("budget run: verdict %+v, %d echo client errors", h, resB.ErrorsTotal)
+	}
+	maps.Copy(res.Attacks, resB.Attacks)
 	want := map[string][]string{ // the outcomes wsloop may produce
 		// Cut off at the 1 s handshake deadline (checked below); a client
 		// whose last bytes are still unread when the server closes gets a
@@ -71,6 +92,16 @@ func TestHostileAgainstServe(t *testing.T) {
 			}
 			if n != a.Attempts {
 				t.Errorf("%s: outcomes %v, want each of %v", kind, a.Outcomes, outs)
+			}
+		}
+		if kind == loadtest.AttackBudget {
+			// Each attempt: "done_N/1013_M" over 60 connections, with
+			// some of each (failures, checked above, are the others).
+			for out := range a.Outcomes {
+				var done, later int
+				if _, err := fmt.Sscanf(out, "done_%d/1013_%d", &done, &later); err != nil || done == 0 || later == 0 || done+later != 60 {
+					t.Errorf("budget: outcome %s, want done_N/1013_M with N, M > 0 and N+M = 60", out)
+				}
 			}
 		}
 		if (kind == loadtest.AttackSlowloris || kind == loadtest.AttackDribble) && a.MaxCloseMS > 3000 {
@@ -102,6 +133,10 @@ func TestHostileAgainstServe(t *testing.T) {
 	}
 	if m.Panics != 0 || m.Connections != 0 {
 		t.Errorf("server after the run: %d panics, %d connections", m.Panics, m.Connections)
+	}
+	if m.BufferCloses == 0 || m.BufferedBytes != 0 || m.BufferWaiting != 0 {
+		t.Errorf("budget after the run: %d closes with 1013, %d bytes counted, %d waiting; want some, 0, 0",
+			m.BufferCloses, m.BufferedBytes, m.BufferWaiting)
 	}
 	if m.InflatedOffLoop == 0 {
 		t.Errorf("the bomb was not inflated by a worker")
