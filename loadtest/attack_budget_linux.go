@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"math/rand/v2"
 	"sync"
 	"time"
 )
 
 // The budget attack tests a server's memory bound across connections:
-// Options.BudgetConns connections (60 by default) each send all but the last byte of one
+// Hostile.BudgetConns connections (60 by default) each send all but the last byte of one
 // binary message of 15/16 of ServerMaxMessage (15 MiB of the 16 MiB
 // default), hold it for a quarter of AttackTimeout, then send the last
 // byte. Per-connection limits let the server hold all of them at once; a
@@ -27,14 +28,14 @@ type budgetConnEnd struct {
 
 // budget runs one attempt of the budget attack.
 func (e *attackEnv) budget(ctx context.Context) attackResult {
-	size := int(e.o.ServerMaxMessage - e.o.ServerMaxMessage/16)
-	deadline := time.Now().Add(e.o.AttackTimeout)
-	hold := e.o.AttackTimeout / 4
+	size := int(e.h.ServerMaxMessage - e.h.ServerMaxMessage/16)
+	deadline := time.Now().Add(e.h.AttackTimeout)
+	hold := e.h.AttackTimeout / 4
 	// One masked frame shared by every connection (read-only), so that the
 	// client holds 15 MiB, not 60 times that.
-	frame := appendFrame(nil, opBin, bytes.Repeat([]byte{'B'}, size), rand.Uint32())
+	frame := wsclient.AppendFrame(nil, wsclient.OpBinary, bytes.Repeat([]byte{'B'}, size), rand.Uint32())
 	t0 := time.Now()
-	ends := make([]budgetConnEnd, e.o.BudgetConns)
+	ends := make([]budgetConnEnd, e.h.BudgetConns)
 	var wg sync.WaitGroup
 	for i := range ends {
 		wg.Go(func() { ends[i] = e.budgetConn(ctx, frame, size, deadline, hold) })
@@ -46,7 +47,7 @@ func (e *attackEnv) budget(ctx context.Context) attackResult {
 // budgetConn sends the frame but its last byte, holds, sends the last byte
 // and waits for the echo or the server's end.
 func (e *attackEnv) budgetConn(ctx context.Context, frame []byte, size int, deadline time.Time, hold time.Duration) budgetConnEnd {
-	c, rest, err := e.d.dial(ctx)
+	c, rest, err := e.d.dial(ctx, 0)
 	if err != nil {
 		return budgetConnEnd{dialErr: err}
 	}
@@ -54,7 +55,7 @@ func (e *attackEnv) budgetConn(ctx context.Context, frame []byte, size int, dead
 	defer guard(ctx, c)()
 	done := make(chan serverEnd, 1)
 	go func() {
-		done <- watch(c, rest, deadline, 0, func(op byte, n uint64) bool { return op == opBin && n == uint64(size) })
+		done <- watch(c, rest, deadline, 0, func(op byte, n uint64) bool { return op == wsclient.OpBinary && n == uint64(size) })
 	}()
 	var r budgetConnEnd
 	n, err := writeAll(c, frame[:len(frame)-1], deadline)

@@ -5,9 +5,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -38,7 +38,8 @@ const (
 // attackEnv is what the attacks share.
 type attackEnv struct {
 	o *Options
-	t target
+	h *Hostile
+	t target // the first target: attacks go there
 	d *dialer
 }
 
@@ -121,38 +122,21 @@ func watch(c net.Conn, pending []byte, deadline time.Time, idle time.Duration, u
 		return s
 	}
 	for {
-		if _, err := io.ReadFull(br, hdr[:2]); err != nil {
+		h, err := wsclient.ReadHeader(br, &hdr)
+		if errors.Is(err, wsclient.ErrTooLong) {
+			s.end, s.errText, s.at = "protocol", err.Error(), time.Now()
+			return s
+		}
+		if err != nil {
 			return fail(err)
 		}
 		s.sawFrame = true
-		fin, op := hdr[0]&0x80 != 0, hdr[0]&0x0F
-		n := uint64(hdr[1] & 0x7F)
-		ext := 0
-		switch n {
-		case 126:
-			ext = 2
-		case 127:
-			ext = 8
-		}
-		if _, err := io.ReadFull(br, hdr[2:2+ext]); err != nil {
-			return fail(err)
-		}
-		switch ext {
-		case 2:
-			n = uint64(binary.BigEndian.Uint16(hdr[2:4]))
-		case 8:
-			n = binary.BigEndian.Uint64(hdr[2:10])
-		}
-		if hdr[1]&0x80 != 0 { // a masked server frame: skip the key
-			if _, err := io.ReadFull(br, hdr[10:14]); err != nil {
-				return fail(err)
-			}
-		}
+		fin, op, n := h.Fin, h.Op, h.Len
 		if cr.n+n > attackMaxDiscard {
 			s.end, s.errText, s.at = "protocol", "server frame too large to discard", time.Now()
 			return s
 		}
-		if op >= opClose {
+		if op >= wsclient.OpClose {
 			k := min(n, uint64(len(ctrl)))
 			if _, err := io.ReadFull(br, ctrl[:k]); err != nil {
 				return fail(err)
@@ -161,19 +145,19 @@ func watch(c net.Conn, pending []byte, deadline time.Time, idle time.Duration, u
 				return fail(err)
 			}
 			switch op {
-			case opClose:
+			case wsclient.OpClose:
 				s.code = 1005
 				if k >= 2 {
 					s.code = int(binary.BigEndian.Uint16(ctrl[:2]))
 				}
 				s.end, s.at, s.bytes = "close", time.Now(), cr.n+uint64(len(pending))
 				return s
-			case opPong:
+			case wsclient.OpPong:
 				s.pongs++
 			}
 			continue
 		}
-		if op != opCont {
+		if op != wsclient.OpCont {
 			msgOp, msgLen = op, 0
 		}
 		msgLen += n
@@ -241,8 +225,8 @@ func (e *attackEnv) dialTCP(ctx context.Context, rcvBuf int) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.d.tlsConf != nil {
-		tc := tls.Client(c, e.d.tlsConf)
+	if e.d.tlsConf[0] != nil {
+		tc := tls.Client(c, e.d.tlsConf[0])
 		_ = c.SetDeadline(time.Now().Add(e.o.Timeout))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			c.Close()
@@ -257,12 +241,9 @@ func (e *attackEnv) dialTCP(ctx context.Context, rcvBuf int) (net.Conn, error) {
 // upgradeRequest returns an upgrade request for the target with extra
 // header lines (each ending in CRLF) and its key.
 func (e *attackEnv) upgradeRequest(extra string) ([]byte, string) {
-	var raw [16]byte
-	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(raw[8:], rand.Uint64())
-	key := base64.StdEncoding.EncodeToString(raw[:])
+	key := wsclient.NewKey()
 	req := "GET " + e.t.path + " HTTP/1.1\r\nHost: " + e.t.host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + extra + "\r\n"
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + string(e.d.extra) + extra + "\r\n"
 	return []byte(req), key
 }
 
@@ -392,8 +373,8 @@ func (e *attackEnv) slowloris(ctx context.Context) attackResult {
 	t0 := time.Now()
 	req, _ := e.upgradeRequest("")
 	half := req[:bytes.Index(req, []byte("Connection:"))]
-	n, err := writeAll(c, half, t0.Add(e.o.AttackTimeout))
-	r := awaitHTTP(c, nil, err, t0, t0.Add(e.o.AttackTimeout))
+	n, err := writeAll(c, half, t0.Add(e.h.AttackTimeout))
+	r := awaitHTTP(c, nil, err, t0, t0.Add(e.h.AttackTimeout))
 	r.sent = uint64(n)
 	return r
 }
@@ -406,7 +387,7 @@ func (e *attackEnv) dribble(ctx context.Context) attackResult {
 	}
 	defer closeConn()
 	t0 := time.Now()
-	deadline := t0.Add(e.o.AttackTimeout)
+	deadline := t0.Add(e.h.AttackTimeout)
 	req, _ := e.upgradeRequest("")
 	buf := make([]byte, 4096)
 	var sent uint64
@@ -449,7 +430,7 @@ func (e *attackEnv) headers(ctx context.Context) attackResult {
 		extra = append(extra, "\r\n"...)
 	}
 	req, _ := e.upgradeRequest(string(extra))
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	n, _ := writeAll(c, req, deadline)
 	t0 := time.Now()
 	r := awaitHTTP(c, nil, nil, t0, deadline)
@@ -463,16 +444,16 @@ func (e *attackEnv) headers(ctx context.Context) attackResult {
 // oversize declares a message one byte over the server's limit and streams
 // its payload until the server reacts.
 func (e *attackEnv) oversize(ctx context.Context) attackResult {
-	c, rest, err := e.d.dial(ctx)
+	c, rest, err := e.d.dial(ctx, 0)
 	if err != nil {
 		return dialFailed(err)
 	}
 	defer c.Close()
 	defer guard(ctx, c)()
-	declared := e.o.ServerMaxMessage + 1
+	declared := e.h.ServerMaxMessage + 1
 	key := rand.Uint32()
-	deadline := time.Now().Add(e.o.AttackTimeout)
-	hdr := appendFrameHeader(nil, opBin, declared, key)
+	deadline := time.Now().Add(e.h.AttackTimeout)
+	hdr := wsclient.AppendFrameHeader(nil, wsclient.OpBinary, declared, key)
 	if _, err := writeAll(c, hdr, deadline); err != nil {
 		return attackResult{outcome: endKind(err), closeMS: -1}
 	}
@@ -511,46 +492,54 @@ type badFrame struct {
 // server must close with 1002.
 var badFrames = []badFrame{
 	{"unmasked", func(uint32) []byte { return []byte{0x81, 5, 'h', 'e', 'l', 'l', 'o'} }},
-	{"opcode", func(k uint32) []byte { return appendFrame(nil, 0x3, []byte("hello"), k) }},
-	{"rsv", func(k uint32) []byte { b := appendFrame(nil, opText, []byte("hello"), k); b[0] |= 0x30; return b }},
+	{"opcode", func(k uint32) []byte { return wsclient.AppendFrame(nil, 0x3, []byte("hello"), k) }},
+	{"rsv", func(k uint32) []byte {
+		b := wsclient.AppendFrame(nil, wsclient.OpText, []byte("hello"), k)
+		b[0] |= 0x30
+		return b
+	}},
 	{"length", func(k uint32) []byte {
 		b := []byte{0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 5}
 		return binary.BigEndian.AppendUint32(b, k)
 	}},
-	{"bigcontrol", func(k uint32) []byte { return appendFrame(nil, opPing, make([]byte, 126), k) }},
-	{"fragcontrol", func(k uint32) []byte { b := appendFrame(nil, opPing, []byte("hi"), k); b[0] &^= 0x80; return b }},
-	{"orphancont", func(k uint32) []byte { return appendFrame(nil, opCont, []byte("hello"), k) }},
-	{"newmsg", func(k uint32) []byte { // a text frame inside an unfinished message
-		b := appendFrame(nil, opText, []byte("he"), k)
+	{"bigcontrol", func(k uint32) []byte { return wsclient.AppendFrame(nil, wsclient.OpPing, make([]byte, 126), k) }},
+	{"fragcontrol", func(k uint32) []byte {
+		b := wsclient.AppendFrame(nil, wsclient.OpPing, []byte("hi"), k)
 		b[0] &^= 0x80
-		return appendFrame(b, opText, []byte("llo"), k)
+		return b
 	}},
-	{"closelen1", func(k uint32) []byte { return appendFrame(nil, opClose, []byte{3}, k) }},
+	{"orphancont", func(k uint32) []byte { return wsclient.AppendFrame(nil, wsclient.OpCont, []byte("hello"), k) }},
+	{"newmsg", func(k uint32) []byte { // a text frame inside an unfinished message
+		b := wsclient.AppendFrame(nil, wsclient.OpText, []byte("he"), k)
+		b[0] &^= 0x80
+		return wsclient.AppendFrame(b, wsclient.OpText, []byte("llo"), k)
+	}},
+	{"closelen1", func(k uint32) []byte { return wsclient.AppendFrame(nil, wsclient.OpClose, []byte{3}, k) }},
 }
 
 // badUTF8 are the invalid text messages; the server must close with 1007.
 var badUTF8 = []badFrame{
-	{"c3_28", func(k uint32) []byte { return appendFrame(nil, opText, []byte("ok\xc3\x28"), k) }},
-	{"surrogate", func(k uint32) []byte { return appendFrame(nil, opText, []byte("\xed\xa0\x80"), k) }},
-	{"overlong", func(k uint32) []byte { return appendFrame(nil, opText, []byte("\xc0\xaf"), k) }},
-	{"ff", func(k uint32) []byte { return appendFrame(nil, opText, []byte("\xff\xfe"), k) }},
-	{"truncated", func(k uint32) []byte { return appendFrame(nil, opText, []byte("ok\xe2\x82"), k) }},
+	{"c3_28", func(k uint32) []byte { return wsclient.AppendFrame(nil, wsclient.OpText, []byte("ok\xc3\x28"), k) }},
+	{"surrogate", func(k uint32) []byte { return wsclient.AppendFrame(nil, wsclient.OpText, []byte("\xed\xa0\x80"), k) }},
+	{"overlong", func(k uint32) []byte { return wsclient.AppendFrame(nil, wsclient.OpText, []byte("\xc0\xaf"), k) }},
+	{"ff", func(k uint32) []byte { return wsclient.AppendFrame(nil, wsclient.OpText, []byte("\xff\xfe"), k) }},
+	{"truncated", func(k uint32) []byte { return wsclient.AppendFrame(nil, wsclient.OpText, []byte("ok\xe2\x82"), k) }},
 	{"fragmented", func(k uint32) []byte {
-		b := appendFrame(nil, opText, []byte("ok\xe2"), k)
+		b := wsclient.AppendFrame(nil, wsclient.OpText, []byte("ok\xe2"), k)
 		b[0] &^= 0x80
-		return appendFrame(b, opCont, []byte("\x28ok"), k)
+		return wsclient.AppendFrame(b, wsclient.OpCont, []byte("\x28ok"), k)
 	}},
 }
 
 // sendBad upgrades, sends frame and waits for the server to close.
 func (e *attackEnv) sendBad(ctx context.Context, frame []byte) attackResult {
-	c, rest, err := e.d.dial(ctx)
+	c, rest, err := e.d.dial(ctx, 0)
 	if err != nil {
 		return dialFailed(err)
 	}
 	defer c.Close()
 	defer guard(ctx, c)()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	n, err := writeAll(c, frame, deadline)
 	t0 := time.Now()
 	s := watch(c, rest, deadline, 0, nil)
@@ -574,7 +563,7 @@ func (e *attackEnv) bomb(ctx context.Context) attackResult {
 		return dialFailed(err)
 	}
 	defer closeConn()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	req, _ := e.upgradeRequest("Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; server_no_context_takeover\r\n")
 	if _, err := writeAll(c, req, deadline); err != nil {
 		return attackResult{outcome: endKind(err), closeMS: -1}
@@ -586,7 +575,7 @@ func (e *attackEnv) bomb(ctx context.Context) attackResult {
 	if !bytes.Contains(bytes.ToLower(head), []byte("permessage-deflate")) {
 		return attackResult{outcome: "no_deflate", closeMS: -1}
 	}
-	frame := appendFrame(nil, opBin, payload, rand.Uint32())
+	frame := wsclient.AppendFrame(nil, wsclient.OpBinary, payload, rand.Uint32())
 	frame[0] |= 0x40 // RSV1: compressed
 	done := make(chan serverEnd, 1)
 	t0 := time.Now()
@@ -606,16 +595,16 @@ func (e *attackEnv) slowReader(ctx context.Context) attackResult {
 	}
 	defer c.Close()
 	defer guard(ctx, c)()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	req, key := e.upgradeRequest("")
 	if _, err := writeAll(c, req, deadline); err != nil {
 		return attackResult{outcome: endKind(err), closeMS: -1}
 	}
 	status, head, rest, err := readHead(c, deadline)
-	if status != 101 || checkResponse(head, key) != nil {
+	if status != 101 || checkResponse(head, key, e.o.Request.Subprotocols) != nil {
 		return upgradeFailed(status, err)
 	}
-	msg := appendFrame(nil, opBin, bytes.Repeat([]byte("slow"), slowReaderMsg/4), rand.Uint32())
+	msg := wsclient.AppendFrame(nil, wsclient.OpBinary, bytes.Repeat([]byte("slow"), slowReaderMsg/4), rand.Uint32())
 	var sent uint64
 	blocked := false
 	t0 := time.Now()
@@ -652,16 +641,16 @@ func (e *attackEnv) slowReader(ctx context.Context) attackResult {
 // flood upgrades, writes frames without reading, then sends probe and waits
 // for its echo: the server must either still work or close the connection.
 func (e *attackEnv) flood(ctx context.Context, frames []byte, probeLen int) attackResult {
-	c, rest, err := e.d.dial(ctx)
+	c, rest, err := e.d.dial(ctx, 0)
 	if err != nil {
 		return dialFailed(err)
 	}
 	defer c.Close()
 	defer guard(ctx, c)()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	var probe []byte
 	if probeLen > 0 {
-		probe = appendFrame(nil, opText, bytes.Repeat([]byte{'p'}, probeLen), rand.Uint32())
+		probe = wsclient.AppendFrame(nil, wsclient.OpText, bytes.Repeat([]byte{'p'}, probeLen), rand.Uint32())
 	}
 	want := uint64(probeLen)
 	if probeLen == 0 {
@@ -670,7 +659,7 @@ func (e *attackEnv) flood(ctx context.Context, frames []byte, probeLen int) atta
 	// The whole flood is written before anything is read.
 	n, werr := writeAll(c, append(frames, probe...), deadline)
 	t0 := time.Now()
-	s := watch(c, rest, deadline, 0, func(op byte, n uint64) bool { return op == opText && n == want })
+	s := watch(c, rest, deadline, 0, func(op byte, n uint64) bool { return op == wsclient.OpText && n == want })
 	if werr != nil && s.end == "still_open" {
 		s.end = endKind(werr)
 	}
@@ -693,7 +682,7 @@ func (e *attackEnv) pingFlood(ctx context.Context) attackResult {
 	var p [4]byte
 	for i := range floodCount {
 		binary.BigEndian.PutUint32(p[:], uint32(i))
-		b = appendFrame(b, opPing, p[:], key)
+		b = wsclient.AppendFrame(b, wsclient.OpPing, p[:], key)
 	}
 	return e.flood(ctx, b, 16)
 }
@@ -703,12 +692,12 @@ func (e *attackEnv) fragFlood(ctx context.Context) attackResult {
 	key := rand.Uint32()
 	b := make([]byte, 0, floodCount*7)
 	for i := range floodCount {
-		op := byte(opCont)
+		op := byte(wsclient.OpCont)
 		if i == 0 {
-			op = opText
+			op = wsclient.OpText
 		}
 		start := len(b)
-		b = appendFrame(b, op, []byte{'f'}, key)
+		b = wsclient.AppendFrame(b, op, []byte{'f'}, key)
 		if i < floodCount-1 {
 			b[start] &^= 0x80
 		}
@@ -723,14 +712,14 @@ func (e *attackEnv) garbage(ctx context.Context) attackResult {
 		return dialFailed(err)
 	}
 	defer closeConn()
-	deadline := time.Now().Add(e.o.AttackTimeout)
+	deadline := time.Now().Add(e.h.AttackTimeout)
 	req, _ := e.upgradeRequest("")
 	junk := make([]byte, garbageBytes)
 	for i := range junk {
 		junk[i] = byte(rand.Uint32())
 	}
 	junk[0] |= 0x70 // reserved bits: no valid frame can start here
-	req = appendFrame(req, opText, []byte("before the garbage"), rand.Uint32())
+	req = wsclient.AppendFrame(req, wsclient.OpText, []byte("before the garbage"), rand.Uint32())
 	req = append(req, junk...)
 	n, werr := writeAll(c, req, deadline)
 	t0 := time.Now()
@@ -755,15 +744,15 @@ func (e *attackEnv) garbage(ctx context.Context) attackResult {
 
 // vanish sends half of a 1 MiB frame and resets the connection.
 func (e *attackEnv) vanish(ctx context.Context) attackResult {
-	c, _, err := e.d.dial(ctx)
+	c, _, err := e.d.dial(ctx, 0)
 	if err != nil {
 		return dialFailed(err)
 	}
 	defer c.Close()
 	key := rand.Uint32()
-	b := appendFrameHeader(nil, opBin, vanishDeclared, key)
+	b := wsclient.AppendFrameHeader(nil, wsclient.OpBinary, vanishDeclared, key)
 	b = append(b, make([]byte, vanishSent)...)
-	n, _ := writeAll(c, b, time.Now().Add(e.o.AttackTimeout))
+	n, _ := writeAll(c, b, time.Now().Add(e.h.AttackTimeout))
 	raw := c
 	if tc, ok := c.(*tls.Conn); ok {
 		raw = tc.NetConn()

@@ -8,11 +8,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 )
 
 // Usage is the help text of `wsloop loadtest`.
-const Usage = `usage: wsloop loadtest [flags] ws://host:port/path
+const Usage = `usage: wsloop loadtest [flags] ws://host:port/path [more target URLs]
 
 Generates WebSocket load against any RFC 6455 server and reports throughput,
 latency percentiles (HdrHistogram), errors by kind, the client's own CPU use
@@ -35,101 +34,86 @@ Scenarios (-scenario):
   soak       -cycles of: open -conns, echo -messages each, close all;
              reports server RSS and (via -metrics) open connections after
              every cycle
+  script     the messages of a -script file: what each connection sends
+             when it opens and then (at -rate, or the next on each answer),
+             and what answer each expects
+  pubsub     -conns subscribers over the target URLs (nodes), -topics
+             topics, -publishers of them publishing -rate msgs/s in total
+             (sub/pub/msg text protocol); deliveries/s, publish-to-delivery
+             latency and lost/duplicated messages per node; -soak redials
+             dropped connections and reports outages
 
-Flags:
+Several target URLs spread the connections over them in turn.
+Exit status: 0 ok, 1 errors (or a failed hostile/soak verdict), 2 usage,
+3 a -threshold failed (with -threshold the thresholds decide, not errors).
 `
+
+// newFlagSet returns the flag set of the command and the values it fills.
+func newFlagSet(stderr io.Writer) (*flag.FlagSet, *cliFlags) {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, Usage)
+		printFlagGroups(stderr, fs)
+	}
+	f := &cliFlags{}
+	f.register(fs)
+	return fs, f
+}
+
+// signalContext ends ctx on an interrupt (SIGINT).
+func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt)
+}
 
 // exitCodes returned by Main.
 const (
 	exitOK     = 0 // run finished without errors
 	exitErrors = 1 // run finished with errors, or could not run
 	exitUsage  = 2 // bad command line
+	exitFailed = 3 // a -threshold failed
 )
 
 // Main is the `wsloop loadtest` command: it parses args (without the
 // command name), runs the test, prints progress and a summary to stdout and
 // problems to stderr, and writes -json. It returns 0 when the run had no
-// errors, 1 when it had errors or could not run, 2 on a usage error. An
+// errors, 1 when it had errors or could not run, 2 on a usage error. With
+// -threshold the thresholds decide instead of the error count: 0 when all
+// pass, 3 when any fails (a run that could not run, or a failed hostile or
+// soak verdict, is still 1). An
 // interrupt (SIGINT) or ctx cancellation ends the run early; the summary is
 // still printed.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, Usage)
-		fs.PrintDefaults()
-	}
-	var o Options
-	var sources, jsonPath string
-	fs.StringVar(&o.URL, "url", "", "target `URL` (or give it as the argument)")
-	fs.StringVar(&o.Scenario, "scenario", ScenarioEcho, "idle, echo, broadcast, churn, handshake, hostile or soak")
-	fs.IntVar(&o.Conns, "conns", 100, "connections (broadcast: receivers)")
-	fs.DurationVar(&o.Duration, "duration", 0, "ramp plus traffic time (default 10s); then a drain of at most -timeout and closing of at most -close-timeout")
-	fs.Float64Var(&o.Ramp, "ramp", 0, "connections opened per second (0: as fast as -dial-workers allow)")
-	fs.IntVar(&o.Size, "size", 32, "payload `bytes` per message (broadcast: at least 35)")
-	fs.IntVar(&o.Inflight, "inflight", 0, "echo: messages in flight per connection (default 1; with -rate: most outstanding, default 128)")
-	fs.Float64Var(&o.Rate, "rate", 0, "echo: total msgs/s; broadcast: sender msgs/s (default 10); churn: cycles/s (default 100); handshake: limit")
-	fs.IntVar(&o.Messages, "messages", 0, "echo: messages per connection; broadcast: messages sent; churn/handshake: cycles (0: until -duration); soak: per connection per cycle (default 10)")
-	fs.BoolVar(&o.Binary, "binary", false, "send binary frames (default text)")
-	fs.StringVar(&sources, "sources", "", "source addresses to bind: a count N (127.0.0.1..N), a range 127.0.0.1-127.0.0.50, or a list")
-	fs.BoolVar(&o.Insecure, "insecure", false, "wss: do not verify the server certificate (self-signed servers)")
-	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow non-loopback targets and sources")
-	fs.StringVar(&o.Origin, "origin", "", "Origin header to send")
-	fs.IntVar(&o.ServerPID, "server-pid", 0, "sample this server process's RSS and CPU from /proc")
-	fs.DurationVar(&o.Progress, "progress", 0, "progress line interval when stdout is not a terminal (default 1s; negative: none)")
-	fs.StringVar(&jsonPath, "json", "", "write the result as JSON to `file`")
-	fs.IntVar(&o.Loops, "loops", 0, "client event loops (default GOMAXPROCS)")
-	fs.IntVar(&o.DialWorkers, "dial-workers", 0, "concurrent dials and handshakes (default 64)")
-	fs.DurationVar(&o.Timeout, "timeout", 0, "dial, handshake and echo-response timeout (default 5s)")
-	fs.DurationVar(&o.CloseTimeout, "close-timeout", 0, "wait for close replies at the end (default 2s)")
-	fs.IntVar(&o.MaxMessageSize, "max-message", 0, "largest server message accepted in bytes (default 16 MiB)")
-	var attacks string
-	fs.StringVar(&attacks, "attacks", "", "hostile: comma-separated attack kinds (default all: "+strings.Join(AttackKinds, ",")+")")
-	fs.IntVar(&o.Attackers, "attackers", 0, "hostile: concurrent hostile clients (default 4)")
-	fs.IntVar(&o.AttackRounds, "attack-rounds", 0, "hostile: rounds of every attack kind (default 3)")
-	fs.IntVar(&o.BudgetConns, "budget-conns", 0, "hostile: connections of one budget attack, each withholding the last byte of a large message (default 60)")
-	fs.DurationVar(&o.AttackTimeout, "attack-timeout", 0, "hostile: how long an attack waits for the server to close it; set to the server's handshake timeout plus a margin (default 12s)")
-	fs.DurationVar(&o.Baseline, "baseline", 0, "hostile: attacker-free echo phase before the attack phase (default 3s)")
-	fs.IntVar(&o.ServerMaxMessage, "server-max-message", 0, "hostile: the server's message size limit; the oversize attack declares one byte more (default 16 MiB)")
-	fs.IntVar(&o.Cycles, "cycles", 0, "soak: cycles to run (0: until -duration)")
-	fs.StringVar(&o.MetricsPath, "metrics", "", `hostile, soak: path of the server's metrics JSON with a "Connections" field (default /metrics; "-": none)`)
+	fs, f := newFlagSet(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	switch fs.NArg() {
-	case 0:
-	case 1:
-		if o.URL != "" {
-			fmt.Fprintln(stderr, "loadtest: give the URL once")
-			return exitUsage
-		}
-		o.URL = fs.Arg(0)
-	default:
-		fmt.Fprintf(stderr, "loadtest: unexpected arguments %q\n", fs.Args()[1:])
-		return exitUsage
-	}
-	if o.URL == "" {
+	f.urls = append(f.urls, fs.Args()...)
+	if len(f.urls) == 0 {
 		fs.Usage()
 		return exitUsage
 	}
-	var err error
-	if attacks != "" {
-		o.Attacks = strings.Split(attacks, ",")
-	}
-	if o.Sources, err = ParseSources(sources); err != nil {
+	o, err := f.options()
+	if err != nil {
 		fmt.Fprintln(stderr, "loadtest:", err)
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	ctx, stop := signalContext(ctx)
 	defer stop()
-	var prog *Progress
-	if o.Progress >= 0 {
-		prog = NewProgress(stdout, o.Progress)
+	var res *Result
+	if f.procs > 1 {
+		flagArgs, urls := args[:len(args)-fs.NArg()], fs.Args()
+		res, err = runProcs(ctx, f.procs, flagArgs, urls, f, o, stderr)
+	} else {
+		var prog *Progress
+		if o.Progress >= 0 {
+			prog = NewProgress(stdout, o.Progress)
+		}
+		res, err = Run(ctx, o, prog)
 	}
-	res, err := Run(ctx, o, prog)
 	if err != nil {
 		fmt.Fprintln(stderr, "loadtest:", err)
 		if errors.Is(err, ErrInvalidOptions) {
@@ -137,15 +121,30 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitErrors
 	}
+	thresholdsOK := res.JudgeThresholds(f.thresholds)
 	fmt.Fprintln(stdout)
 	res.WriteSummary(stdout)
-	if jsonPath != "" {
-		if err := res.WriteJSON(jsonPath); err != nil {
+	if f.jsonPath != "" {
+		if err := res.WriteJSON(f.jsonPath); err != nil {
 			fmt.Fprintln(stderr, "loadtest:", err)
 			return exitErrors
 		}
 	}
-	if res.ErrorsTotal > 0 || res.failed() {
+	if f.report != "" {
+		if err := res.WriteHTML(f.report); err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return exitErrors
+		}
+	}
+	switch {
+	case res.failed():
+		return exitErrors
+	case len(f.thresholds) > 0:
+		if !thresholdsOK {
+			return exitFailed
+		}
+		return exitOK
+	case res.ErrorsTotal > 0:
 		return exitErrors
 	}
 	return exitOK

@@ -85,7 +85,8 @@ func TestMainUsageErrors(t *testing.T) {
 	}{
 		{"no url", nil, 2},
 		{"bad flag", []string{"-nope"}, 2},
-		{"two urls", []string{"ws://127.0.0.1:1/", "ws://127.0.0.1:2/"}, 2},
+		{"scenario", []string{"-scenario", "flood", "ws://127.0.0.1:1/"}, 2},
+		{"one url remote", []string{"ws://127.0.0.1:1/", "ws://192.0.2.1:80/"}, 2},
 		{"bad sources", []string{"-sources", "x-y", "ws://127.0.0.1:1/"}, 2},
 		{"remote", []string{"ws://192.0.2.1:80/"}, 2},
 		{"help", []string{"-h"}, 0},
@@ -109,7 +110,7 @@ func TestProgressTerminalMode(t *testing.T) {
 		t.Fatal("a buffer was taken for a terminal")
 	}
 	p.terminal, p.interval = true, 100*time.Millisecond // as NewProgress sets them for a tty
-	o := quick(s.url, ScenarioIdle)
+	o := quick(s.url, &Idle{})
 	o.Conns, o.Duration = 3, 450*time.Millisecond
 	if _, err := Run(context.Background(), o, p); err != nil {
 		t.Fatal(err)
@@ -120,5 +121,27 @@ func TestProgressTerminalMode(t *testing.T) {
 	}
 	if strings.Count(text, "\n") != 1 || !strings.HasSuffix(text, "\n") {
 		t.Errorf("want exactly one newline, at the end: %q", text)
+	}
+}
+
+// -h lists every flag once, under headings by purpose, none under "Other".
+func TestUsageGroupsFlags(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := Main(context.Background(), []string{"-h"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	text := errOut.String()
+	for _, h := range []string{"Target and scenario:", "Request:", "Messages:", "Pass/fail and output:", "Hostile and soak:", "Client tuning:"} {
+		if !strings.Contains(text, "\n"+h+"\n") {
+			t.Errorf("no heading %q", h)
+		}
+	}
+	if strings.Contains(text, "\nOther:") {
+		t.Errorf("flags without a group:\n%s", text[strings.Index(text, "\nOther:"):])
+	}
+	for _, f := range []string{"-header", "-subprotocol", "-threshold", "-report", "-script", "-cookies", "-cacert"} {
+		if strings.Count(text, "\n  "+f+" ") != 1 {
+			t.Errorf("%s is not listed exactly once", f)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"encoding/binary"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"strconv"
 )
 
@@ -10,17 +11,23 @@ const (
 	roleIdle   = iota // holds the connection, answers pings
 	roleEcho          // sends patterned messages and verifies the echoes
 	roleRecv          // broadcast receiver: measures stamped messages
-	roleSender        // broadcast sender: sends stamped messages at -rate
+	roleSender        // broadcast sender: sends stamped messages at the plan's rate
+	roleScript        // sends a script's messages and matches the answers
+	rolePubSub        // subscribes to a topic, checks deliveries; publishers also publish
 )
 
 // conn is one WebSocket connection owned by a loop.
 type conn struct {
-	l       *loop
-	fd      int      // socket (plain connections)
-	tp      *tlsPump // TLS connections
-	role    uint8
-	idx     int    // position in l.active
-	pending []byte // bytes received with the handshake response
+	l    *loop
+	id   uint64 // connection number in the run ({{conn}} of scripts)
+	node int    // index of its target URL
+
+	paceFrom float64  // pubsub publisher: traffic seconds when its pacing began (<0: not yet)
+	fd       int      // socket (plain connections)
+	tp       *tlsPump // TLS connections
+	role     uint8
+	idx      int    // position in l.active
+	pending  []byte // bytes received with the handshake response
 
 	out     []byte
 	outOff  int
@@ -28,7 +35,7 @@ type conn struct {
 	wantOut bool
 	closed  bool
 
-	fr  frameReader
+	fr  wsclient.Reader
 	rng uint64
 
 	// Echo state: send times of outstanding requests in a ring.
@@ -38,6 +45,13 @@ type conn struct {
 	msgOff      int
 	msgBad      bool
 	msgStray    bool
+
+	// Script state: which message and sequence number each outstanding
+	// answer belongs to (parallel to ring), the start of the current
+	// message.
+	rmsg   []uint32
+	rseq   []uint64
+	msgBuf []byte
 
 	// Broadcast receiver state: the start of the current message.
 	head [stampLen]byte
@@ -52,11 +66,22 @@ type conn struct {
 	done        bool
 }
 
-func newConn(role uint8, o *Options, seed uint64) *conn {
-	c := &conn{role: role, rng: seed | 1}
-	c.fr.maxMessage = uint64(o.MaxMessageSize)
-	if role == roleEcho {
-		c.ring = make([]int64, o.Inflight)
+func newConn(role uint8, p *loadPlan, maxMessage int, seed uint64) *conn {
+	c := &conn{role: role, rng: seed | 1, paceFrom: -1}
+	c.fr.MaxMessage = uint64(maxMessage)
+	switch role {
+	case roleEcho:
+		c.ring = make([]int64, p.inflight)
+	case roleScript:
+		c.ring = make([]int64, p.inflight)
+		c.rmsg, c.rseq = make([]uint32, p.inflight), make([]uint64, p.inflight)
+		longest := 0
+		for _, m := range p.script.cmp {
+			longest = max(longest, m.replyMax)
+		}
+		c.msgBuf = make([]byte, 0, longest+1)
+	case rolePubSub:
+		c.msgBuf = make([]byte, 0, 160)
 	}
 	return c
 }
@@ -73,11 +98,24 @@ func (c *conn) mask() uint32 {
 
 // startTraffic begins the scenario's sending for this connection.
 func (c *conn) startTraffic() {
-	if c.role != roleEcho || c.l.r.o.Rate > 0 {
+	if c.l.r.plan.rate > 0 {
 		return
 	}
-	for c.sendEcho() {
+	for c.sendNext() {
 	}
+}
+
+// sendNext queues the next message of an echo or script connection.
+func (c *conn) sendNext() bool {
+	switch c.role {
+	case roleEcho:
+		return c.sendEcho()
+	case roleScript:
+		return c.sendNextScript()
+	case rolePubSub:
+		return c.publish()
+	}
+	return false
 }
 
 // sendEcho queues the next echo request unless the connection is closed,
@@ -85,11 +123,11 @@ func (c *conn) startTraffic() {
 func (c *conn) sendEcho() bool {
 	l := c.l
 	r := l.r
-	if c.role != roleEcho || c.closed || c.closeSent || c.rn == len(c.ring) || c.sent >= r.msgLimit ||
+	if c.role != roleEcho || c.closed || c.closeSent || c.rn == len(c.ring) || c.sent >= r.plan.msgLimit ||
 		len(c.out)-c.outOff > r.o.MaxOutstanding {
 		return false
 	}
-	c.out = appendFrame(c.out, r.op, r.pat.payload(c.sent), c.mask())
+	c.out = wsclient.AppendFrame(c.out, r.plan.op, r.plan.pat.payload(c.sent), c.mask())
 	i := c.rh + c.rn
 	if i >= len(c.ring) {
 		i -= len(c.ring)
@@ -98,7 +136,7 @@ func (c *conn) sendEcho() bool {
 	c.rn++
 	c.sent++
 	l.st.sent.Add(1)
-	l.st.bytesSent.Add(uint64(r.pat.size))
+	l.st.bytesSent.Add(uint64(r.plan.pat.size))
 	l.queue(c)
 	return true
 }
@@ -112,14 +150,14 @@ func (c *conn) sendStamp() {
 		l.st.skipped.Add(1)
 		return
 	}
-	full := r.pat.size
-	c.out = appendFrameHeader(c.out, r.op, full, c.mask())
+	full := r.plan.pat.size
+	c.out = wsclient.AppendFrameHeader(c.out, r.plan.op, full, c.mask())
 	body := len(c.out)
 	c.out = appendStamp(c.out, l.now, c.sent)
 	if full > stampLen {
-		c.out = append(c.out, r.pat.tmpl[:full-stampLen]...)
+		c.out = append(c.out, r.plan.pat.tmpl[:full-stampLen]...)
 	}
-	maskBytes(c.out[body:], binary.BigEndian.Uint32(c.out[body-4:body]))
+	wsclient.Mask(c.out[body:], binary.BigEndian.Uint32(c.out[body-4:body]))
 	c.sent++
 	l.st.sent.Add(1)
 	l.st.bytesSent.Add(uint64(full))
@@ -133,12 +171,12 @@ func (c *conn) startClose() {
 	}
 	c.closeSent = true
 	c.closeSentAt = c.l.now
-	c.out = appendClose(c.out, 1000, c.mask())
+	c.out = wsclient.AppendClose(c.out, 1000, c.mask())
 	c.l.queue(c)
 }
 
 // onData implements frameHandler.
-func (c *conn) onData(_ byte, p []byte, last bool) {
+func (c *conn) OnData(_ byte, p []byte, last bool) {
 	if c.gotClose {
 		return
 	}
@@ -147,6 +185,10 @@ func (c *conn) onData(_ byte, p []byte, last bool) {
 		c.echoData(p, last)
 	case roleRecv:
 		c.stampData(p, last)
+	case roleScript:
+		c.scriptData(p, last)
+	case rolePubSub:
+		c.pubsubData(p, last)
 	}
 }
 
@@ -157,7 +199,7 @@ func (c *conn) echoData(p []byte, last bool) {
 	if c.msgOff == 0 && !c.msgBad && !c.msgStray && c.rn == 0 {
 		c.msgStray = true
 	}
-	if !c.msgStray && !c.msgBad && !r.pat.check(c.recvd, c.msgOff, p) {
+	if !c.msgStray && !c.msgBad && !r.plan.pat.check(c.recvd, c.msgOff, p) {
 		c.msgBad = true
 	}
 	c.msgOff += len(p)
@@ -168,7 +210,7 @@ func (c *conn) echoData(p []byte, last bool) {
 	case c.msgStray:
 		r.errs.add(ErrKindUnexpectedMsg)
 	default:
-		if c.msgOff != r.pat.size {
+		if c.msgOff != r.plan.pat.size {
 			c.msgBad = true
 		}
 		l.rec.record(l.now - c.ring[c.rh])
@@ -184,11 +226,11 @@ func (c *conn) echoData(p []byte, last bool) {
 		}
 	}
 	c.msgOff, c.msgBad, c.msgStray = 0, false, false
-	if c.recvd == r.msgLimit && !c.done {
+	if c.recvd == r.plan.msgLimit && !c.done {
 		c.done = true
 		r.c.doneConns.Add(1)
 	}
-	if r.o.Rate == 0 && l.phase == phTraffic {
+	if r.plan.rate == 0 && l.phase == phTraffic {
 		c.sendEcho()
 	}
 }
@@ -212,22 +254,19 @@ func (c *conn) stampData(p []byte, last bool) {
 }
 
 // onControl implements frameHandler.
-func (c *conn) onControl(op byte, p []byte) {
+func (c *conn) OnControl(op byte, p []byte) {
 	l := c.l
 	if c.gotClose {
 		return // nothing counts after the close frame
 	}
 	switch op {
-	case opPing:
+	case wsclient.OpPing:
 		if !c.closeSent {
-			c.out = appendFrame(c.out, opPong, p, c.mask())
+			c.out = wsclient.AppendFrame(c.out, wsclient.OpPong, p, c.mask())
 			l.queue(c)
 		}
-	case opClose:
-		code := uint16(1005)
-		if len(p) >= 2 {
-			code = binary.BigEndian.Uint16(p)
-		}
+	case wsclient.OpClose:
+		code := wsclient.CloseCode(p)
 		c.gotClose = true
 		if c.closeSent {
 			// The reply to our close: a server should echo 1000.
@@ -243,9 +282,9 @@ func (c *conn) onControl(op byte, p []byte) {
 		c.closeSent = true
 		c.closeSentAt = l.now
 		if code == 1005 {
-			c.out = appendFrame(c.out, opClose, nil, c.mask())
+			c.out = wsclient.AppendFrame(c.out, wsclient.OpClose, nil, c.mask())
 		} else {
-			c.out = appendClose(c.out, code, c.mask())
+			c.out = wsclient.AppendClose(c.out, code, c.mask())
 		}
 		l.queue(c)
 	}

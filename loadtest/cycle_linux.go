@@ -2,7 +2,7 @@ package loadtest
 
 import (
 	"context"
-	"encoding/binary"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// runCycles runs churn or handshake cycles on o.DialWorkers blocking workers
-// until ctx ends. Churn (and handshake with -rate) paces cycle starts.
-func (r *runner) runCycles(ctx context.Context) {
+// runCycles runs connect/upgrade/close cycles on o.DialWorkers blocking
+// workers until ctx ends or limit cycles (0: no limit) have started;
+// with rate > 0 cycle starts are paced at rate per second.
+func (r *runner) runCycles(ctx context.Context, rate float64, limit int) {
 	var next atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -22,45 +23,69 @@ func (r *runner) runCycles(ctx context.Context) {
 			buf := make([]byte, 4096)
 			for ctx.Err() == nil {
 				i := next.Add(1) - 1
-				if r.o.Rate > 0 {
-					at := start.Add(time.Duration(float64(i) / r.o.Rate * float64(time.Second)))
+				if rate > 0 {
+					at := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
 					if !sleepUntil(ctx, at) {
 						return
 					}
 				}
-				if r.o.Messages > 0 && i >= int64(r.o.Messages) {
+				if limit > 0 && i >= int64(limit) {
 					return
 				}
-				r.cycle(ctx, buf)
+				r.cycle(ctx, buf, int(i))
 			}
 		})
 	}
 	wg.Wait()
 }
 
+// cycleSetup is the setup phase of churn and handshake.
+func (r *runner) cycleSetup(p loadPlan) error {
+	r.plan = p
+	return r.checkNoFile(r.o.DialWorkers)
+}
+
+// cycleTraffic is the traffic phase of churn and handshake.
+func (r *runner) cycleTraffic(ctx context.Context, rate float64, limit int) error {
+	r.beginWatching()
+	rctx, cancel := context.WithDeadline(ctx, r.deadline)
+	defer cancel()
+	r.smp.mark(markTrafficStart)
+	r.trafficStart.Store(r.now())
+	r.phase.Store(phTraffic)
+	r.runCycles(rctx, rate, limit)
+	r.trafficEnd = time.Since(r.start)
+	r.recvAtEnd = r.totals()
+	r.smp.mark(markTrafficEnd)
+	return nil
+}
+
+// cycleResult fills the figures of churn and handshake.
+func (r *runner) cycleResult(res *Result) {
+	res.Connections.Target = 0
+	if res.TrafficS > 0 {
+		res.Connections.PerSec = float64(res.Connections.Opened) / res.TrafficS
+	}
+}
+
 // cycle is one connect, upgrade, close cycle.
-func (r *runner) cycle(ctx context.Context, buf []byte) {
-	r.c.attempts.Add(1)
+func (r *runner) cycle(ctx context.Context, buf []byte, i int) {
 	t0 := time.Now()
-	nc, rest, err := r.d.dial(ctx)
-	if err != nil {
-		if !ctxDone(ctx) {
-			r.errs.addErr(errKind(err, ErrKindDial), err)
-		}
+	nc, rest, ok := r.dialCounted(ctx, i)
+	if !ok {
 		return
 	}
-	r.hs.record(int64(time.Since(t0)))
 	r.c.opened.Add(1)
 	r.c.addOpen(1)
 	defer r.c.addOpen(-1)
 	defer nc.Close()
-	frame := appendClose(buf[:0], 1000, uint32(rand.Uint64()))
+	frame := wsclient.AppendClose(buf[:0], 1000, uint32(rand.Uint64()))
 	_ = nc.SetDeadline(time.Now().Add(r.o.Timeout))
 	if _, err := nc.Write(frame); err != nil {
 		r.errs.addErr(errKind(err, ErrKindIO), err)
 		return
 	}
-	if r.o.Scenario == ScenarioHandshake {
+	if !r.plan.awaitClose {
 		r.c.cycles.Add(1)
 		return
 	}
@@ -91,31 +116,28 @@ type closeWaiter struct {
 	code uint16
 }
 
-func (w *closeWaiter) onData(byte, []byte, bool) {}
+func (w *closeWaiter) OnData(byte, []byte, bool) {}
 
-func (w *closeWaiter) onControl(op byte, p []byte) {
-	if op == opClose && !w.got {
+func (w *closeWaiter) OnControl(op byte, p []byte) {
+	if op == wsclient.OpClose && !w.got {
 		w.got = true
-		w.code = 1005
-		if len(p) >= 2 {
-			w.code = binary.BigEndian.Uint16(p)
-		}
+		w.code = wsclient.CloseCode(p)
 	}
 }
 
 // awaitClose reads frames (starting with pending bytes) until a close frame
 // arrives and returns its code.
 func awaitClose(nc net.Conn, pending, buf []byte, maxMsg int) (uint16, error) {
-	var fr frameReader
-	fr.maxMessage = uint64(maxMsg)
+	var fr wsclient.Reader
+	fr.MaxMessage = uint64(maxMsg)
 	var w closeWaiter
-	if err := fr.feed(pending, &w); err != nil {
+	if err := fr.Feed(pending, &w); err != nil {
 		return 0, &kindError{ErrKindProtocol, err}
 	}
 	for !w.got {
 		n, err := nc.Read(buf)
 		if n > 0 {
-			if ferr := fr.feed(buf[:n], &w); ferr != nil {
+			if ferr := fr.Feed(buf[:n], &w); ferr != nil {
 				return 0, &kindError{ErrKindProtocol, ferr}
 			}
 		}

@@ -3,16 +3,21 @@
 // package and speaks the protocol itself (handshake, masked client frames, an
 // incremental reader for server frames).
 //
-// Scenarios: idle (hold many connections), echo (request/response with payload
-// verification), broadcast (one sender, many receivers, latency from a
-// timestamp embedded in each message), churn (paced connect/close cycles with
-// close-handshake checks), handshake (maximum handshake rate), hostile (an
-// echo baseline, then the echo load again while hostile clients attack the
-// server: slowloris, byte-dribbled and oversized handshakes, oversized and
-// malformed frames, invalid UTF-8, a compression bomb, a slow reader, ping
-// and fragment floods, pipelined garbage, vanishing clients; see
-// AttackKinds) and soak (open/echo/close cycles with the server's RSS and
-// connection count after each).
+// A run is Options (targets, connections, request headers, timeouts) and a
+// Scenario, each with its own option struct: Idle (hold many connections),
+// Echo (request/response with payload verification), Broadcast (one
+// sender, many receivers, latency from a timestamp embedded in each
+// message), Churn (paced connect/close cycles with close-handshake
+// checks), Handshake (maximum handshake rate), Hostile (an echo baseline,
+// then the echo load again while hostile clients attack the server; see
+// AttackKinds), Soak (open/echo/close cycles with the server's RSS and
+// connection count after each), Script (an application's own messages
+// and the answers they expect; see ParseScript) and PubSub (subscribers
+// and publishers over several nodes, with losses and duplicates per
+// node). Run calls the scenario's phases in turn: setup, traffic, result.
+// Several target URLs spread the connections over them; the wire format
+// lives in the internal wsclient package, shared with the conformance
+// suite. Thresholds judge a Result; WriteHTML draws its time series.
 //
 // Design, so that the client is not the bottleneck:
 //   - ws:// connections are dialed and upgraded by a bounded pool of blocking

@@ -1,185 +1,23 @@
 package loadtest
 
-import (
-	"bytes"
-	"context"
-	"crypto/sha1"
-	"crypto/tls"
-	"encoding/base64"
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"math/rand/v2"
-	"net"
-	"net/netip"
-	"strconv"
-	"sync/atomic"
-	"time"
-)
+import "fmt"
 
-// maxResponseHeader bounds the HTTP upgrade response.
-const maxResponseHeader = 16 << 10
-
-// kindError is an error with an error kind for Result.Errors.
-type kindError struct {
-	kind string
-	err  error
+// Handshake measures the handshake rate: connect, upgrade and send a close
+// frame, as fast as Options.DialWorkers allow or at Rate per second.
+// Latency is the handshake's.
+type Handshake struct {
+	Rate   float64 // cycles started per second; 0 = no limit
+	Cycles int     // cycles to run; 0 = until Options.Duration
 }
 
-func (e *kindError) Error() string { return e.kind + ": " + e.err.Error() }
-func (e *kindError) Unwrap() error { return e.err }
+// Name implements Scenario.
+func (*Handshake) Name() string { return ScenarioHandshake }
 
-// errKind returns the kind of err, classifying timeouts.
-func errKind(err error, fallback string) string {
-	var ke *kindError
-	if errors.As(err, &ke) {
-		return ke.kind
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return ErrKindTimeout
-	}
-	return fallback
-}
+func (h *Handshake) withDefaults(*Options) Scenario { c := *h; return &c }
 
-// dialer opens upgraded WebSocket connections.
-type dialer struct {
-	t       target
-	opts    *Options
-	tlsConf *tls.Config
-	sources []netip.Addr
-	next    atomic.Uint64
-}
-
-func newDialer(t target, o *Options) *dialer {
-	d := &dialer{t: t, opts: o, sources: o.Sources}
-	if t.tls {
-		d.tlsConf = &tls.Config{ServerName: t.srvName, InsecureSkipVerify: o.Insecure} //nolint:gosec // flag for self-signed test servers
-	}
-	return d
-}
-
-// dial connects, runs TLS if needed and performs the upgrade. It returns the
-// connection, any bytes the server sent after the 101 response, and an error
-// whose kind errKind reports.
-func (d *dialer) dial(ctx context.Context) (net.Conn, []byte, error) {
-	nd := net.Dialer{Timeout: d.opts.Timeout}
-	if len(d.sources) > 0 {
-		src := d.sources[(d.next.Add(1)-1)%uint64(len(d.sources))]
-		nd.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
-		if src.Is4() {
-			nd.Control = bindNoPort
-		}
-	}
-	c, err := nd.DialContext(ctx, "tcp", d.t.addr)
-	if err != nil {
-		return nil, nil, &kindError{ErrKindDial, err}
-	}
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true)
-	}
-	deadline := time.Now().Add(d.opts.Timeout)
-	_ = c.SetDeadline(deadline)
-	if d.tlsConf != nil {
-		tc := tls.Client(c, d.tlsConf)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			c.Close()
-			return nil, nil, &kindError{errKind(err, ErrKindTLS), err}
-		}
-		c = tc
-	}
-	rest, err := d.upgrade(c)
-	if err != nil {
-		c.Close()
-		return nil, nil, err
-	}
-	_ = c.SetDeadline(time.Time{})
-	return c, rest, nil
-}
-
-// upgrade writes the HTTP request and reads the 101 response.
-func (d *dialer) upgrade(c net.Conn) ([]byte, error) {
-	var raw [16]byte
-	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(raw[8:], rand.Uint64())
-	key := base64.StdEncoding.EncodeToString(raw[:])
-	req := make([]byte, 0, 256)
-	req = append(req, "GET "...)
-	req = append(req, d.t.path...)
-	req = append(req, " HTTP/1.1\r\nHost: "...)
-	req = append(req, d.t.host...)
-	req = append(req, "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "...)
-	req = append(req, key...)
-	if d.opts.Origin != "" {
-		req = append(req, "\r\nOrigin: "...)
-		req = append(req, d.opts.Origin...)
-	}
-	req = append(req, "\r\n\r\n"...)
-	if _, err := c.Write(req); err != nil {
-		return nil, &kindError{errKind(err, ErrKindHandshake), err}
-	}
-	buf := make([]byte, 0, 1024)
-	for {
-		if len(buf) == cap(buf) {
-			if cap(buf) >= maxResponseHeader {
-				return nil, &kindError{ErrKindHandshake, errors.New("response header too large")}
-			}
-			nb := make([]byte, len(buf), 2*cap(buf))
-			copy(nb, buf)
-			buf = nb
-		}
-		n, err := c.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if end := bytes.Index(buf, []byte("\r\n\r\n")); end >= 0 {
-			if herr := checkResponse(buf[:end], key); herr != nil {
-				return nil, herr
-			}
-			rest := buf[end+4:]
-			if len(rest) == 0 {
-				return nil, nil
-			}
-			return bytes.Clone(rest), nil
-		}
-		if err != nil {
-			return nil, &kindError{errKind(err, ErrKindHandshake), fmt.Errorf("reading response: %w", err)}
-		}
-	}
-}
-
-const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-// checkResponse validates the status line and the upgrade headers.
-func checkResponse(head []byte, key string) error {
-	lines := bytes.Split(head, []byte("\r\n"))
-	status := lines[0]
-	if !bytes.HasPrefix(status, []byte("HTTP/1.1 ")) || len(status) < 12 {
-		return &kindError{ErrKindHandshake, fmt.Errorf("bad status line %q", status)}
-	}
-	code, err := strconv.Atoi(string(status[9:12]))
-	if err != nil {
-		return &kindError{ErrKindHandshake, fmt.Errorf("bad status line %q", status)}
-	}
-	if code != 101 {
-		return &kindError{"handshake_status_" + strconv.Itoa(code), fmt.Errorf("status %d", code)}
-	}
-	sum := sha1.Sum([]byte(key + wsGUID))
-	want := base64.StdEncoding.EncodeToString(sum[:])
-	var upgrade, accept bool
-	for _, l := range lines[1:] {
-		name, val, ok := bytes.Cut(l, []byte(":"))
-		if !ok {
-			continue
-		}
-		val = bytes.TrimSpace(val)
-		switch {
-		case bytes.EqualFold(bytes.TrimSpace(name), []byte("Upgrade")):
-			upgrade = bytes.EqualFold(val, []byte("websocket"))
-		case bytes.EqualFold(bytes.TrimSpace(name), []byte("Sec-WebSocket-Accept")):
-			accept = string(val) == want
-		}
-	}
-	if !upgrade || !accept {
-		return &kindError{ErrKindHandshake, fmt.Errorf("missing or wrong Upgrade/Sec-WebSocket-Accept (upgrade %v accept %v)", upgrade, accept)}
+func (h *Handshake) check(*Options) error {
+	if h.Rate < 0 || h.Cycles < 0 {
+		return fmt.Errorf("Handshake.Rate and Handshake.Cycles must not be negative")
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package loadtest
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -18,12 +17,12 @@ type attackTask struct {
 	variant int
 }
 
-// planAttacks lists o.AttackRounds rounds of every kind in o.Attacks;
+// planAttacks lists h.AttackRounds rounds of every kind in h.Attacks;
 // badframes and badutf8 contribute one attempt per variant per round.
-func planAttacks(o *Options) []attackTask {
+func planAttacks(h *Hostile) []attackTask {
 	var out []attackTask
-	for range o.AttackRounds {
-		for _, k := range o.Attacks {
+	for range h.AttackRounds {
+		for _, k := range h.Attacks {
 			switch k {
 			case AttackBadFrames:
 				for v := range badFrames {
@@ -156,94 +155,111 @@ func runAttacks(ctx context.Context, e *attackEnv, tasks []attackTask, workers i
 	wg.Wait()
 }
 
-// runHostile runs an attacker-free echo phase of o.Baseline, then the echo
-// load again for o.Duration while hostile clients run the planned attacks,
-// and reports both phases, what the server did to each attack and whether
-// its memory and connection count came back.
-func runHostile(ctx context.Context, o Options, t target, progress *Progress) (*Result, error) {
-	if slices.Contains(o.Attacks, AttackBomb) {
+// hostileRun is the state of one hostile run between its phases.
+type hostileRun struct {
+	probe       *metricsProbe
+	idleConns   int
+	metricsErr  error
+	base, res   *Result // the baseline and the attack phase's echo runs
+	book        *attackBook
+	attackStart time.Duration
+	attackEnd   time.Duration
+	connsAfter  int     // server connections above idle at the end (-1: unknown)
+	settleMS    float64 // time for that count to come back
+}
+
+// sub returns the options of the echo runs of the two phases: they sample
+// no server (the hostile run's own sampler covers both).
+func (h *Hostile) sub(o Options, d time.Duration) Options {
+	load := h.Load
+	o.Scenario, o.ServerPID, o.Duration = &load, 0, d
+	return o
+}
+
+// setup counts the server's idle connections and runs the baseline phase.
+func (h *Hostile) setup(ctx context.Context, r *runner) error {
+	if slices.Contains(h.Attacks, AttackBomb) {
 		_, _ = bombPayload() // built once, before any phase is timed
 	}
-	start := time.Now()
-	probe := newMetricsProbe(&o, t)
-	idleConns, metricsErr := probe.count(ctx)
-	mon, err := startMonitor(o.ServerPID, start, o.SampleInterval)
-	if err != nil {
-		return nil, err
-	}
-	sub := o
-	sub.Scenario, sub.ServerPID, sub.Messages = ScenarioEcho, 0, 0
-	bo := sub
-	bo.Duration = o.Baseline
-	base, err := Run(ctx, bo, progress)
-	if err != nil {
-		mon.finish()
-		return nil, err
-	}
-	attackStart := time.Since(start)
-	ta := mon.sample()
+	hr := &hostileRun{probe: newMetricsProbe(&r.o, h.MetricsPath, r.targets[0])}
+	h.run = hr
+	hr.idleConns, hr.metricsErr = hr.probe.count(ctx)
+	var err error
+	hr.base, err = Run(ctx, h.sub(r.o, h.Baseline), r.progress)
+	return err
+}
 
-	env := &attackEnv{o: &o, t: t, d: newDialer(t, &o)}
-	tasks := planAttacks(&o)
-	book := newAttackBook(o.Attacks)
-	phaseEnd := time.Now().Add(o.Duration)
+// traffic runs the attacks beside the echo load, then waits for the
+// server's connection count to settle.
+func (h *Hostile) traffic(ctx context.Context, r *runner) error {
+	hr := h.run
+	hr.attackStart = time.Since(r.start)
+	r.smp.mark(markTrafficStart)
+	env := &attackEnv{o: &r.o, h: h, t: r.targets[0], d: r.d}
+	tasks := planAttacks(h)
+	hr.book = newAttackBook(h.Attacks)
+	phaseEnd := time.Now().Add(r.o.Duration)
 	var wg sync.WaitGroup
-	wg.Go(func() { runAttacks(ctx, env, tasks, o.Attackers, phaseEnd, book) })
-	res, err := Run(ctx, sub, progress)
+	wg.Go(func() { runAttacks(ctx, env, tasks, h.Attackers, phaseEnd, hr.book) })
+	var err error
+	hr.res, err = Run(ctx, h.sub(r.o, r.o.Duration), r.progress)
 	wg.Wait()
-	attackEnd := time.Since(start)
-	tb := mon.sample()
-	if err != nil {
-		mon.finish()
-		return nil, err
-	}
-
-	h := &HostileStats{BaselineS: base.DurationS, BaselineLatency: base.Latency, BaselineMessages: base.Messages.Received,
-		BaselineErrors: base.ErrorsTotal, AttackErrors: res.ErrorsTotal, AttackS: (attackEnd - attackStart).Seconds(), ServerConnsAfter: -1}
-	if base.Latency.P99 > 0 {
-		h.P99Ratio = res.Latency.P99 / base.Latency.P99
-	}
-	if metricsErr == nil {
+	hr.attackEnd = time.Since(r.start)
+	r.smp.mark(markTrafficEnd)
+	hr.connsAfter = -1
+	if err == nil && hr.metricsErr == nil {
 		var extra int
-		extra, h.ConnsSettleMS, metricsErr = probe.settle(ctx, idleConns, o.Timeout)
-		if metricsErr == nil {
-			h.ServerConnsAfter = extra
+		extra, hr.settleMS, hr.metricsErr = hr.probe.settle(ctx, hr.idleConns, r.o.Timeout)
+		if hr.metricsErr == nil {
+			hr.connsAfter = extra
 		}
 	}
-	if metricsErr != nil {
-		h.MetricsError = metricsErr.Error()
-	}
-	after := mon.sample()
+	return err
+}
 
-	res.Scenario = ScenarioHostile
-	res.Started = start
-	res.DurationS = time.Since(start).Seconds()
-	res.Interrupted = ctx.Err() != nil
-	res.Errors = mergeCounts(base.Errors, res.Errors)
-	res.ErrorSamples = mergeSamples(base.ErrorSamples, res.ErrorSamples)
-	res.ErrorsTotal += base.ErrorsTotal
-	res.Attacks = book.m
-	for _, a := range res.Attacks {
-		h.AttackFailures += a.Failures
+// result is the attack phase's echo result with the baseline's errors
+// added, the attacks' outcomes and the verdict.
+func (h *Hostile) result(r *runner, out *Result) {
+	hr := h.run
+	base, res := hr.base, hr.res
+	hs := &HostileStats{BaselineS: base.DurationS, BaselineLatency: base.Latency, BaselineMessages: base.Messages.Received,
+		BaselineErrors: base.ErrorsTotal, AttackErrors: res.ErrorsTotal, AttackS: (hr.attackEnd - hr.attackStart).Seconds(),
+		ServerConnsAfter: hr.connsAfter, ConnsSettleMS: hr.settleMS}
+	if base.Latency.P99 > 0 {
+		hs.P99Ratio = res.Latency.P99 / base.Latency.P99
 	}
-	if mon != nil {
-		mon.ta, mon.tb, mon.after = ta, tb, after
-		res.Server = mon.finish()
-		res.Server.RSSLoadedKB = mon.tb.rssKB
-		for _, s := range res.Server.Samples {
-			if s.T < attackStart.Seconds() {
-				h.RSSBaselineKB = max(h.RSSBaselineKB, s.RSSKB)
+	if hr.metricsErr != nil {
+		hs.MetricsError = hr.metricsErr.Error()
+	}
+	server := out.Server
+	interrupted := out.Interrupted
+	*out = *res
+	out.Scenario = ScenarioHostile
+	out.Started = r.start
+	out.DurationS = time.Since(r.start).Seconds()
+	out.Interrupted = interrupted
+	out.Errors = mergeCounts(base.Errors, res.Errors)
+	out.ErrorSamples = mergeSamples(base.ErrorSamples, res.ErrorSamples)
+	out.ErrorsTotal += base.ErrorsTotal
+	out.Series = shiftSeries(shiftSeries(nil, base.Series, 0), res.Series, hr.attackStart.Seconds())
+	out.Attacks = hr.book.m
+	for _, a := range out.Attacks {
+		hs.AttackFailures += a.Failures
+	}
+	if server != nil {
+		out.Server = server
+		for _, s := range server.Samples {
+			if s.T < hr.attackStart.Seconds() {
+				hs.RSSBaselineKB = max(hs.RSSBaselineKB, s.RSSKB)
 			} else {
-				h.RSSAttackPeakKB = max(h.RSSAttackPeakKB, s.RSSKB)
+				hs.RSSAttackPeakKB = max(hs.RSSAttackPeakKB, s.RSSKB)
 			}
 		}
-		h.RSSBaselineKB = max(h.RSSBaselineKB, mon.ta.rssKB)
-		h.RSSAttackPeakKB = max(h.RSSAttackPeakKB, mon.tb.rssKB)
-		h.RSSAfterKB = mon.after.rssKB
+		hs.RSSAttackPeakKB = max(hs.RSSAttackPeakKB, server.RSSLoadedKB)
+		hs.RSSAfterKB = server.RSSAfterKB
 	}
-	h.Verdict, h.Reasons = hostileVerdict(h, res.Attacks)
-	res.Hostile = h
-	return res, nil
+	hs.Verdict, hs.Reasons = hostileVerdict(hs, out.Attacks)
+	out.Hostile = hs
 }
 
 // hostileVerdict fails the run when a well-behaved connection had an
@@ -268,76 +284,5 @@ func hostileVerdict(h *HostileStats, attacks map[string]*AttackStats) (string, [
 	return VerdictPass, nil
 }
 
-func mergeCounts(a, b map[string]uint64) map[string]uint64 {
-	out := maps.Clone(b)
-	if out == nil {
-		out = map[string]uint64{}
-	}
-	for k, v := range a {
-		out[k] += v
-	}
-	return out
-}
-
-func mergeSamples(a, b map[string]string) map[string]string {
-	if len(a) == 0 {
-		return b
-	}
-	out := maps.Clone(a)
-	maps.Copy(out, b)
-	return out
-}
-
 // randKey returns a random mask key.
 func randKey() uint32 { return rand.Uint32() }
-
-// monitor samples the server process over a whole hostile or soak run
-// (the sub-runs sample nothing themselves).
-type monitor struct {
-	pid                   int
-	smp                   *sampler
-	before, ta, tb, after procSample
-	err                   error
-}
-
-// startMonitor starts sampling pid; with pid 0 it returns nil.
-func startMonitor(pid int, start time.Time, every time.Duration) (*monitor, error) {
-	if pid <= 0 {
-		return nil, nil
-	}
-	m := &monitor{pid: pid}
-	var err error
-	if m.before, err = readProc(pid); err != nil {
-		return nil, fmt.Errorf("-server-pid %d: %w", pid, err)
-	}
-	m.smp = startSampler(pid, start, every)
-	return m, nil
-}
-
-// sample reads the process now (nil-safe: zero without a monitor).
-func (m *monitor) sample() procSample {
-	if m == nil {
-		return procSample{}
-	}
-	s, err := readProc(m.pid)
-	if err != nil && m.err == nil {
-		m.err = err
-	}
-	return s
-}
-
-// finish stops sampling and returns the server figures (nil-safe).
-func (m *monitor) finish() *ServerStats {
-	if m == nil {
-		return nil
-	}
-	samples, err := m.smp.finish()
-	s := serverStats(m.pid, m.before, m.tb, m.after, m.ta, m.tb, samples, 0, 0, 0, ScenarioHostile)
-	if m.err == nil {
-		m.err = err
-	}
-	if m.err != nil {
-		s.SampleError = m.err.Error()
-	}
-	return s
-}

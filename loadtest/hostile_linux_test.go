@@ -186,11 +186,9 @@ func session(conn net.Conn, br io.Reader, deflate, lax bool) {
 
 // hostileOptions are a short hostile run against url.
 func hostileOptions(url string) Options {
-	o := quick(url, ScenarioHostile)
-	o.Conns, o.Inflight, o.Duration, o.Baseline = 4, 2, 3*time.Second, 300*time.Millisecond
-	o.Attackers, o.AttackRounds, o.AttackTimeout = 6, 1, 2*time.Second
-	o.ServerMaxMessage = hsMaxMessage
-	o.BudgetConns = 4
+	o := quick(url, &Hostile{Load: Echo{Inflight: 2}, Baseline: 300 * time.Millisecond, Attackers: 6, AttackRounds: 1,
+		AttackTimeout: 2 * time.Second, ServerMaxMessage: hsMaxMessage, BudgetConns: 4})
+	o.Conns, o.Duration = 4, 3*time.Second
 	return o
 }
 
@@ -286,14 +284,7 @@ func TestHostileReportsFailures(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", w, text)
 		}
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res Result
-	if err := json.Unmarshal(raw, &res); err != nil {
-		t.Fatal(err)
-	}
+	res := readResultFile(t, path)
 	if a := res.Attacks[AttackSlowloris]; a == nil || a.Outcomes["still_open"] != 1 || a.Failures != 1 {
 		t.Errorf("slowloris %+v", a)
 	}
@@ -317,8 +308,8 @@ func TestPlanAttacks(t *testing.T) {
 		{AttackKinds, 1, len(AttackKinds) - 2 + len(badFrames) + len(badUTF8)},
 	}
 	for _, tc := range tests {
-		o := Options{Attacks: tc.attacks, AttackRounds: tc.rounds}
-		if got := planAttacks(&o); len(got) != tc.want {
+		h := Hostile{Attacks: tc.attacks, AttackRounds: tc.rounds}
+		if got := planAttacks(&h); len(got) != tc.want {
 			t.Errorf("%v x%d: %d tasks, want %d", tc.attacks, tc.rounds, len(got), tc.want)
 		}
 	}
@@ -327,20 +318,18 @@ func TestPlanAttacks(t *testing.T) {
 func TestHostileRefusesBadOptions(t *testing.T) {
 	tests := []struct {
 		name string
-		o    Options
+		sc   Scenario
 	}{
-		{"attack", Options{Attacks: []string{"slowloris", "nuke"}}},
-		{"attackers", Options{Attackers: maxAttackers + 1}},
-		{"metrics path", Options{MetricsPath: "metrics"}},
-		{"cycles", Options{Scenario: ScenarioSoak, Cycles: -1}},
+		{"attack", &Hostile{Attacks: []string{"slowloris", "nuke"}}},
+		{"attackers", &Hostile{Attackers: maxAttackers + 1}},
+		{"metrics path", &Hostile{MetricsPath: "metrics"}},
+		{"load", &Hostile{Load: Echo{Inflight: maxInflight + 1}}},
+		{"cycles", &Soak{Cycles: -1}},
+		{"soak metrics path", &Soak{MetricsPath: "x"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := tc.o
-			o.URL = "ws://127.0.0.1:1/"
-			if o.Scenario == "" {
-				o.Scenario = ScenarioHostile
-			}
+			o := Options{URLs: []string{"ws://127.0.0.1:1/"}, Scenario: tc.sc}
 			if _, err := Run(context.Background(), o, nil); !errors.Is(err, ErrInvalidOptions) {
 				t.Errorf("err = %v, want ErrInvalidOptions", err)
 			}

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -31,11 +32,15 @@ type loop struct {
 	byFD   []*conn
 	active []*conn
 	dirty  []*conn
-	sender *conn // broadcast sender, if on this loop
+	sender *conn   // broadcast sender, if on this loop
+	pubs   []*conn // pubsub publishers on this loop
 
-	buf    []byte
-	events [256]syscall.EpollEvent
-	now    int64 // ns since run start, refreshed per wakeup
+	nodeRec []*recorder // pubsub: latency per node
+
+	buf     []byte
+	scratch []byte // script message expansion
+	events  [256]syscall.EpollEvent
+	now     int64 // ns since run start, refreshed per wakeup
 
 	st  *msgCounters
 	rec *recorder
@@ -162,7 +167,7 @@ func (l *loop) pacing() bool {
 	if l.phase != phTraffic {
 		return false
 	}
-	return l.sender != nil || (l.r.o.Scenario == ScenarioEcho && l.r.o.Rate > 0)
+	return l.sender != nil || (l.r.plan.role != roleIdle && l.r.plan.rate > 0)
 }
 
 // register adopts a new connection.
@@ -186,6 +191,15 @@ func (l *loop) register(c *conn) {
 		}
 	} else {
 		c.tp.start(l, c)
+	}
+	switch c.role {
+	case roleScript:
+		c.sendOpen()
+	case rolePubSub:
+		c.pubsubOpen()
+		if int(c.id) < l.r.plan.pubsub.p.Publishers {
+			l.pubs = append(l.pubs, c)
+		}
 	}
 	if len(c.pending) > 0 {
 		p := c.pending
@@ -226,7 +240,7 @@ func (l *loop) deliver(c *conn, b []byte) {
 	if c.closed {
 		return
 	}
-	if err := c.fr.feed(b, c); err != nil {
+	if err := c.fr.Feed(b, c); err != nil {
 		l.lostConn(c, ErrKindProtocol)
 		return
 	}
@@ -349,6 +363,12 @@ func (l *loop) closeConn(c *conn, clean bool) {
 	if l.sender == c {
 		l.sender = nil
 	}
+	if i := slices.Index(l.pubs, c); i >= 0 {
+		l.pubs = slices.Delete(l.pubs, i, i+1)
+	}
+	if c.role == rolePubSub && l.phase < phClose && l.r.plan.pubsub.p.Soak {
+		l.r.plan.pubsub.dropped(int(c.id))
+	}
 	if c.tp != nil {
 		c.tp.shutdown(l.r.o.CloseTimeout)
 	} else {
@@ -400,8 +420,8 @@ func (l *loop) pace() {
 		return
 	}
 	if c := l.sender; c != nil {
-		limit := r.msgLimit
-		due := uint64(r.o.Rate * elapsed)
+		limit := r.plan.msgLimit
+		due := uint64(r.plan.rate * elapsed)
 		if due > limit {
 			due = limit
 		}
@@ -410,10 +430,14 @@ func (l *loop) pace() {
 		}
 		return
 	}
-	if r.o.Scenario != ScenarioEcho || r.o.Rate <= 0 || len(l.active) == 0 {
+	if r.plan.role == rolePubSub {
+		l.pacePublishers(elapsed)
 		return
 	}
-	rate := r.o.Rate / float64(len(r.loops))
+	if (r.plan.role != roleEcho && r.plan.role != roleScript) || r.plan.rate <= 0 || len(l.active) == 0 {
+		return
+	}
+	rate := r.plan.rate / float64(len(r.loops))
 	due := uint64(rate*elapsed) - l.paced
 	if uint64(rate*elapsed) < l.paced {
 		return
@@ -432,7 +456,7 @@ func (l *loop) pace() {
 			if l.rr >= len(l.active) {
 				l.rr = 0
 			}
-			if l.active[l.rr].sendEcho() {
+			if l.active[l.rr].sendNext() {
 				sent = true
 				break
 			}
@@ -440,6 +464,25 @@ func (l *loop) pace() {
 		l.paced++
 		if !sent {
 			l.st.skipped.Add(1)
+		}
+	}
+}
+
+// pacePublishers sends each pubsub publisher's due publishes: its share of
+// the rate since it joined the traffic phase, at most 50 ms behind.
+func (l *loop) pacePublishers(elapsed float64) {
+	r := l.r
+	rate := r.plan.rate / float64(r.plan.pubsub.p.Publishers)
+	for _, c := range l.pubs {
+		if c.paceFrom < 0 {
+			c.paceFrom = elapsed
+		}
+		due := uint64((elapsed - c.paceFrom) * rate)
+		if behind := due - min(due, c.sent); behind > uint64(rate*0.05)+1 {
+			l.st.skipped.Add(behind - uint64(rate*0.05) - 1)
+			c.sent += behind - uint64(rate*0.05) - 1
+		}
+		for c.sent < due && c.publish() {
 		}
 	}
 }
@@ -458,6 +501,10 @@ func (l *loop) sweep() {
 			l.closeConn(c, true)
 		case c.closeSent && !c.gotClose && l.now-c.closeSentAt >= closeTimeout:
 			l.lostConn(c, ErrKindCloseTimeout)
+		case c.role == roleScript:
+			if l.phase < phClose {
+				c.scriptTimeouts(l.now)
+			}
 		case c.rn > 0 && l.now-c.ring[c.rh] >= timeout && l.phase < phClose:
 			l.lostConn(c, ErrKindTimeout)
 		}

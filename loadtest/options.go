@@ -12,7 +12,52 @@ import (
 	"time"
 )
 
-// Scenario names accepted by Options.Scenario.
+// ErrInvalidOptions wraps every error Run returns for options it refuses.
+var ErrInvalidOptions = errors.New("invalid options")
+
+// Scenario is one kind of load: Idle, Echo, Broadcast, Churn, Handshake,
+// Hostile, Soak or PubSub. Each has its own option struct; a nil Scenario
+// in Options means Echo with its defaults. Run calls its phases in order:
+// setup (open what the load needs), traffic (the measured load) and result
+// (its figures in the Result).
+type Scenario interface {
+	// Name is the scenario's name in the Result and on the command line.
+	Name() string
+	// withDefaults returns a copy with every unset field given its default.
+	withDefaults(o *Options) Scenario
+	// check reports the first option the scenario refuses.
+	check(o *Options) error
+	load
+}
+
+// Options configures a run: the targets, how connections are made, and the
+// Scenario that decides what they do. The zero value of every field but
+// URLs means "use the default" (see Defaults).
+type Options struct {
+	URLs     []string      // ws:// or wss:// targets; connections are spread over them in turn
+	Scenario Scenario      // the load (default &Echo{})
+	Conns    int           // connections to open (default 100)
+	Duration time.Duration // ramp plus traffic (default 10s); drain (≤ Timeout) and close (≤ CloseTimeout) follow
+	Ramp     float64       // connections opened per second; 0 = as fast as the dial workers go
+
+	Sources     []netip.Addr // local addresses to bind, used round-robin (default: let the kernel choose)
+	Insecure    bool         // wss: skip certificate verification (self-signed servers)
+	AllowRemote bool         // allow non-loopback targets and sources
+	Request     Request      // headers, subprotocols, cookies and TLS settings of every upgrade request
+
+	ServerPID      int           // sample this process's RSS and CPU time from /proc (0: off)
+	SampleInterval time.Duration // /proc sampling interval for ServerPID (default 500ms)
+	Progress       time.Duration // progress line interval when not on a terminal (default 1s; <0: off)
+
+	Loops          int           // event loops (default GOMAXPROCS)
+	DialWorkers    int           // concurrent dials/handshakes (default 64)
+	Timeout        time.Duration // dial, handshake and reply timeout (default 5s)
+	CloseTimeout   time.Duration // wait for close replies at the end (default 2s)
+	MaxMessageSize int           // largest server message accepted (default 16 MiB)
+	MaxOutstanding int           // write backlog per connection beyond which pacing skips it (default 256 KiB)
+}
+
+// Scenario names (Scenario.Name).
 const (
 	ScenarioIdle      = "idle"
 	ScenarioEcho      = "echo"
@@ -23,87 +68,18 @@ const (
 	ScenarioSoak      = "soak"
 )
 
-// ErrInvalidOptions wraps every error Run returns for options it refuses.
-var ErrInvalidOptions = errors.New("invalid options")
-
-// Options configures a run. The zero value of every field but URL means "use
-// the default" (see Defaults).
-type Options struct {
-	URL      string        // ws:// or wss:// target (for broadcast: the broadcast endpoint)
-	Scenario string        // idle, echo, broadcast, churn or handshake (default echo)
-	Conns    int           // connections to open (broadcast: receivers) (default 100)
-	Duration time.Duration // ramp plus traffic (default 10s); drain (≤ Timeout) and close (≤ CloseTimeout) follow
-	Ramp     float64       // connections opened per second; 0 = as fast as the dial workers go
-
-	Size     int     // payload bytes per message (default 32; broadcast at least 35)
-	Inflight int     // echo: messages in flight per connection (default 1; with Rate: most outstanding, default 128)
-	Rate     float64 // echo: total msgs/s over all connections; broadcast: sender msgs/s (default 10); churn: cycles/s (default 100); handshake: 0 = unlimited
-	Messages int     // echo: messages per connection, broadcast: messages sent; 0 = until Duration
-	Binary   bool    // send binary frames instead of text
-
-	Sources     []netip.Addr // local addresses to bind, used round-robin (default: let the kernel choose)
-	Insecure    bool         // wss: skip certificate verification (self-signed servers)
-	AllowRemote bool         // allow non-loopback targets and sources
-	Origin      string       // optional Origin header
-
-	ServerPID int           // sample this process's RSS and CPU time from /proc (0: off)
-	Progress  time.Duration // progress line interval when not on a terminal (default 1s; <0: off)
-
-	Loops          int           // event loops (default GOMAXPROCS)
-	DialWorkers    int           // concurrent dials/handshakes (default 64)
-	Timeout        time.Duration // dial, handshake and echo-response timeout (default 5s)
-	CloseTimeout   time.Duration // wait for close replies at the end (default 2s)
-	MaxMessageSize int           // largest server message accepted (default 16 MiB)
-	MaxOutstanding int           // write backlog per connection beyond which pacing skips it (default 256 KiB)
-	SampleInterval time.Duration // /proc sampling interval for ServerPID (default 500ms)
-
-	// hostile: attacks run beside the echo connections (see hostile_linux.go).
-	Attacks          []string      // attack kinds (default: all of AttackKinds)
-	Attackers        int           // concurrent hostile clients (default 4)
-	AttackRounds     int           // rounds of every attack kind (default 3)
-	AttackTimeout    time.Duration // how long an attack waits for the server to act (default 12s)
-	BudgetConns      int           // connections of one budget attack (default 60)
-	Baseline         time.Duration // attacker-free echo phase before the attack phase (default 3s)
-	ServerMaxMessage int           // the server's message limit, which the oversize attack exceeds (default 16 MiB)
-
-	// soak (and hostile): see soak_linux.go.
-	Cycles      int    // soak: open/echo/close cycles (0: until Duration)
-	MetricsPath string // path of the server's metrics JSON with a "Connections" field (default /metrics; "-": none)
-}
-
-// Defaults returns o with every unset field given its default value.
+// Defaults returns o with every unset field, the scenario's included,
+// given its default value.
 func (o Options) Defaults() Options {
-	if o.Scenario == "" {
-		o.Scenario = ScenarioEcho
+	if o.Scenario == nil {
+		o.Scenario = &Echo{}
 	}
+	o.Scenario = o.Scenario.withDefaults(&o) // may set the run's Duration
 	if o.Conns <= 0 {
 		o.Conns = 100
 	}
 	if o.Duration <= 0 {
 		o.Duration = 10 * time.Second
-		if o.Scenario == ScenarioSoak && o.Cycles > 0 {
-			o.Duration = 24 * time.Hour // the cycle count bounds the run
-		}
-	}
-	if o.Size <= 0 {
-		o.Size = 32
-	}
-	if o.Scenario == ScenarioBroadcast && o.Size < stampLen {
-		o.Size = stampLen
-	}
-	if o.Inflight <= 0 {
-		o.Inflight = 1
-		if o.Rate > 0 && o.Scenario == ScenarioEcho {
-			o.Inflight = 128
-		}
-	}
-	if o.Rate <= 0 {
-		switch o.Scenario {
-		case ScenarioBroadcast:
-			o.Rate = 10
-		case ScenarioChurn:
-			o.Rate = 100
-		}
 	}
 	if o.Progress == 0 {
 		o.Progress = time.Second
@@ -126,7 +102,7 @@ func (o Options) Defaults() Options {
 	if o.SampleInterval <= 0 {
 		o.SampleInterval = 500 * time.Millisecond
 	}
-	return o.hostileDefaults()
+	return o
 }
 
 // limits on option values, to keep a typo from exhausting the machine.
@@ -134,10 +110,12 @@ const (
 	maxConns    = 1 << 20
 	maxSize     = 64 << 20
 	maxInflight = 1 << 16
+	maxTargets  = 1024
 )
 
-// target is a validated, resolved Options.URL.
+// target is a validated, resolved target URL.
 type target struct {
+	url     string
 	tls     bool
 	addr    string // ip:port to dial
 	host    string // Host header
@@ -145,31 +123,40 @@ type target struct {
 	srvName string // TLS server name
 }
 
-// validate checks o (after Defaults) and resolves the target.
-func (o *Options) validate(ctx context.Context) (target, error) {
-	var t target
-	switch o.Scenario {
-	case ScenarioIdle, ScenarioEcho, ScenarioBroadcast, ScenarioChurn, ScenarioHandshake:
-	case ScenarioHostile, ScenarioSoak:
-		if err := o.validateHostile(); err != nil {
-			return t, err
-		}
-	default:
-		return t, fmt.Errorf("unknown scenario %q (want idle, echo, broadcast, churn, handshake, hostile or soak)", o.Scenario)
-	}
+// validate checks o (after Defaults) and resolves its targets.
+func (o *Options) validate(ctx context.Context) ([]target, error) {
 	switch {
+	case len(o.URLs) == 0:
+		return nil, errors.New("no target URL")
+	case len(o.URLs) > maxTargets:
+		return nil, fmt.Errorf("%d target URLs, over the limit %d", len(o.URLs), maxTargets)
 	case o.Conns > maxConns:
-		return t, fmt.Errorf("-conns %d is over the limit %d", o.Conns, maxConns)
-	case o.Size > maxSize:
-		return t, fmt.Errorf("-size %d is over the limit %d", o.Size, maxSize)
-	case o.Inflight > maxInflight:
-		return t, fmt.Errorf("-inflight %d is over the limit %d", o.Inflight, maxInflight)
-	case o.Ramp < 0 || o.Rate < 0 || o.Messages < 0:
-		return t, errors.New("-ramp, -rate and -messages must not be negative")
-	case o.Size > o.MaxMessageSize:
-		return t, fmt.Errorf("-size %d is over -max-message %d", o.Size, o.MaxMessageSize)
+		return nil, fmt.Errorf("Conns %d is over the limit %d", o.Conns, maxConns)
+	case o.Ramp < 0:
+		return nil, errors.New("Ramp must not be negative")
 	}
-	u, err := url.Parse(o.URL)
+	if err := o.Request.check(); err != nil {
+		return nil, err
+	}
+	if err := o.Scenario.check(o); err != nil {
+		return nil, err
+	}
+	ts := make([]target, 0, len(o.URLs))
+	for _, raw := range o.URLs {
+		t, err := o.resolve(ctx, raw)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	return ts, nil
+}
+
+// resolve parses and resolves one target URL and checks the source
+// addresses against it.
+func (o *Options) resolve(ctx context.Context, raw string) (target, error) {
+	t := target{url: raw}
+	u, err := url.Parse(raw)
 	if err != nil {
 		return t, fmt.Errorf("bad URL: %w", err)
 	}
@@ -185,11 +172,11 @@ func (o *Options) validate(ctx context.Context) (target, error) {
 			port = "443"
 		}
 	default:
-		return t, fmt.Errorf("URL %q: scheme must be ws or wss", o.URL)
+		return t, fmt.Errorf("URL %q: scheme must be ws or wss", raw)
 	}
 	host := u.Hostname()
 	if host == "" {
-		return t, fmt.Errorf("URL %q has no host", o.URL)
+		return t, fmt.Errorf("URL %q has no host", raw)
 	}
 	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 	if err != nil || len(ips) == 0 {
@@ -198,12 +185,12 @@ func (o *Options) validate(ctx context.Context) (target, error) {
 	ip := ips[0].Unmap()
 	for _, a := range ips {
 		if !a.Unmap().IsLoopback() && !o.AllowRemote {
-			return t, fmt.Errorf("target %s resolves to %s, which is not loopback (use -allow-remote)", host, a)
+			return t, fmt.Errorf("target %s resolves to %s, which is not loopback (AllowRemote is off)", host, a)
 		}
 	}
 	for _, s := range o.Sources {
 		if !s.IsLoopback() && !o.AllowRemote {
-			return t, fmt.Errorf("source %s is not loopback (use -allow-remote)", s)
+			return t, fmt.Errorf("source %s is not loopback (AllowRemote is off)", s)
 		}
 		if s.Is4() != ip.Is4() {
 			return t, fmt.Errorf("source %s and target %s are different address families", s, ip)
@@ -214,6 +201,17 @@ func (o *Options) validate(ctx context.Context) (target, error) {
 	t.srvName = host
 	t.path = u.RequestURI()
 	return t, nil
+}
+
+// checkPayload checks the payload options shared by the scenarios that send.
+func checkPayload(o *Options, size int) error {
+	switch {
+	case size > maxSize:
+		return fmt.Errorf("Size %d is over the limit %d", size, maxSize)
+	case size > o.MaxMessageSize:
+		return fmt.Errorf("Size %d is over MaxMessageSize %d", size, o.MaxMessageSize)
+	}
+	return nil
 }
 
 // ParseSources parses a source-address specification: a count N (the

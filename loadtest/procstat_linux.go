@@ -110,7 +110,20 @@ func raiseNoFile() uint64 {
 	return rl.Cur
 }
 
-// sampler polls a process in the background.
+// Marks: the moments of a run at which the sampler reads the server
+// process besides its periodic samples.
+const (
+	markBefore       = iota // when sampling starts, before the first dial
+	markTrafficStart        // the measured window begins
+	markTrafficEnd          // the measured window ends
+	markLoaded              // every reply in, connections still open
+	markAfter               // every connection closed
+	numMarks
+)
+
+// sampler is the one resource sampler of a run: it polls a process in the
+// background and reads it at the marks. Its methods are nil-safe, so a run
+// without a server process calls them unconditionally.
 type sampler struct {
 	pid     int
 	start   time.Time
@@ -118,16 +131,28 @@ type sampler struct {
 	stop    chan struct{}
 	done    chan struct{}
 	samples []ServerSample // owned by the goroutine until done is closed
-	err     error
+	err     error          // the goroutine's first error
+
+	marks    [numMarks]procSample
+	marked   [numMarks]bool
+	markErr  error
+	finished bool
 }
 
 // maxSamples bounds the samples kept; later ones replace the previous last.
 const maxSamples = 4096
 
-func startSampler(pid int, start time.Time, every time.Duration) *sampler {
+// startSampler reads pid once (markBefore), failing if it cannot, and
+// starts polling it every interval.
+func startSampler(pid int, start time.Time, every time.Duration) (*sampler, error) {
 	s := &sampler{pid: pid, start: start, every: every, stop: make(chan struct{}), done: make(chan struct{})}
+	p, err := readProc(pid)
+	if err != nil {
+		return nil, err
+	}
+	s.marks[markBefore], s.marked[markBefore] = p, true
 	go s.run()
-	return s
+	return s, nil
 }
 
 func (s *sampler) run() {
@@ -160,9 +185,93 @@ func (s *sampler) take() {
 	s.samples = append(s.samples, smp)
 }
 
-// finish stops sampling and returns the samples and the first error.
-func (s *sampler) finish() ([]ServerSample, error) {
+// mark reads the process now and keeps the reading as mark m (the latest
+// reading wins). Marks are taken by the goroutine that runs the phases.
+func (s *sampler) mark(m int) {
+	if s == nil {
+		return
+	}
+	p, err := readProc(s.pid)
+	if err != nil {
+		if s.markErr == nil {
+			s.markErr = err
+		}
+		return
+	}
+	s.marks[m], s.marked[m] = p, true
+}
+
+// now reads the process without keeping the reading (zero without a
+// sampler or on error, which is remembered).
+func (s *sampler) now() procSample {
+	if s == nil {
+		return procSample{}
+	}
+	p, err := readProc(s.pid)
+	if err != nil && s.markErr == nil {
+		s.markErr = err
+	}
+	return p
+}
+
+// serverLoad is what the server did in the measured window, to which its
+// CPU and memory are related.
+type serverLoad struct {
+	msgs   uint64 // messages the client received in the window (0: no per-message figure)
+	peak   int64  // most connections open at once (0: no per-connection figure)
+	opened uint64 // handshakes (cycles)
+	cycles bool   // churn/handshake: CPU per thousand handshakes
+}
+
+// finish stops polling and returns the server figures (nil without a
+// sampler). A mark never taken stands in for its nearest neighbour: the
+// window's start for markBefore, its end and markLoaded for markAfter.
+func (s *sampler) finish(ld serverLoad) *ServerStats {
+	if s == nil || s.finished {
+		return nil
+	}
+	s.finished = true
 	close(s.stop)
 	<-s.done
-	return s.samples, s.err
+	m := s.marks
+	if !s.marked[markAfter] {
+		m[markAfter] = m[markBefore]
+	}
+	if !s.marked[markTrafficStart] {
+		m[markTrafficStart] = m[markBefore]
+	}
+	if !s.marked[markTrafficEnd] {
+		m[markTrafficEnd] = m[markAfter]
+	}
+	if !s.marked[markLoaded] {
+		m[markLoaded] = m[markTrafficEnd]
+	}
+	before, loaded, after := m[markBefore], m[markLoaded], m[markAfter]
+	st := &ServerStats{PID: s.pid, RSSBeforeKB: before.rssKB, RSSLoadedKB: loaded.rssKB, RSSAfterKB: after.rssKB,
+		CPUS: after.cpuS - before.cpuS, TrafficCPUS: m[markTrafficEnd].cpuS - m[markTrafficStart].cpuS, Samples: s.samples}
+	st.RSSPeakKB = max(before.rssKB, loaded.rssKB, after.rssKB)
+	for _, x := range s.samples {
+		st.RSSPeakKB = max(st.RSSPeakKB, x.RSSKB)
+	}
+	switch {
+	case ld.cycles:
+		if ld.opened > 0 {
+			st.CPUPerKConns = st.CPUS / float64(ld.opened) * 1000
+		}
+	default:
+		if ld.peak > 0 && loaded.rssKB > 0 {
+			st.BytesPerConn = float64(loaded.rssKB-before.rssKB) * 1024 / float64(ld.peak)
+		}
+		if ld.msgs > 0 {
+			st.CPUPerMMsgs = st.TrafficCPUS / float64(ld.msgs) * 1e6
+		}
+	}
+	err := s.markErr
+	if err == nil {
+		err = s.err
+	}
+	if err != nil {
+		st.SampleError = err.Error()
+	}
+	return st
 }

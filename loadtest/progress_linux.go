@@ -89,7 +89,7 @@ func (p *Progress) loop() {
 		}
 		for i, rc := range recs {
 			rc.mu.Lock()
-			if i > 0 || r.o.Scenario == ScenarioHandshake {
+			if i > 0 || r.plan.hsProgress {
 				// Handshake latencies only for the handshake scenario.
 				iv.Merge(rc.iv)
 			}
@@ -99,15 +99,12 @@ func (p *Progress) loop() {
 		var line string
 		elapsed := time.Since(r.start).Seconds()
 		p99 := float64(iv.ValueAtQuantile(99)) / 1000
-		switch r.o.Scenario {
-		case ScenarioChurn, ScenarioHandshake:
+		switch {
+		case r.plan.cycles:
 			line = fmt.Sprintf("[%6.1fs] open %d  cycles/s %.0f  total %d  p99 %.2fms  errors %d",
 				elapsed, r.c.open.Load(), float64(cycles-lastCycles)/dt, cycles, p99, r.c.errorTotal.Load())
 		default:
-			target := r.o.Conns
-			if r.o.Scenario == ScenarioBroadcast {
-				target++
-			}
+			target := r.o.Conns + r.plan.extraTarget
 			line = fmt.Sprintf("[%6.1fs] conns %d/%d  msgs/s %.0f  total %d  p99 %.2fms  errors %d",
 				elapsed, r.c.open.Load(), target, float64(t.recv-lastRecv)/dt, t.recv, p99, r.c.errorTotal.Load())
 		}

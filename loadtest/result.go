@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -20,14 +21,15 @@ const ResultSchema = "wsloop.loadtest/v1"
 // benchmark runner. Durations are seconds, latencies milliseconds, sizes
 // bytes unless a field name says otherwise.
 type Result struct {
-	Schema      string    `json:"schema"`      // ResultSchema
-	Scenario    string    `json:"scenario"`    // idle, echo, broadcast, churn, handshake, hostile, soak
-	URL         string    `json:"url"`         // target
-	Started     time.Time `json:"started"`     // wall-clock start
-	DurationS   float64   `json:"duration_s"`  // whole run, ramp to last close
-	RampS       float64   `json:"ramp_s"`      // time to open all connections
-	TrafficS    float64   `json:"traffic_s"`   // measurement window: end of ramp to end of sending
-	Interrupted bool      `json:"interrupted"` // stopped early by cancellation (Ctrl-C)
+	Schema      string    `json:"schema"`         // ResultSchema
+	Scenario    string    `json:"scenario"`       // idle, echo, broadcast, churn, handshake, hostile, soak
+	URL         string    `json:"url"`            // the (first) target
+	URLs        []string  `json:"urls,omitempty"` // every target, when there are several
+	Started     time.Time `json:"started"`        // wall-clock start
+	DurationS   float64   `json:"duration_s"`     // whole run, ramp to last close
+	RampS       float64   `json:"ramp_s"`         // time to open all connections
+	TrafficS    float64   `json:"traffic_s"`      // measurement window: end of ramp to end of sending
+	Interrupted bool      `json:"interrupted"`    // stopped early by cancellation (Ctrl-C)
 
 	Config       ResultConfig      `json:"config"`
 	Connections  ConnectionStats   `json:"connections"`
@@ -43,6 +45,10 @@ type Result struct {
 	Hostile *HostileStats           `json:"hostile,omitempty"` // hostile: baseline phase and verdict
 	Attacks map[string]*AttackStats `json:"attacks,omitempty"` // hostile: what the server did to each attack kind
 	Soak    *SoakStats              `json:"soak,omitempty"`    // soak: per-cycle figures and verdict
+	PubSub  *PubSubStats            `json:"pubsub,omitempty"`  // pubsub: deliveries, latency, losses per node
+
+	Series     []SeriesPoint     `json:"series,omitempty"`     // one point per second: throughput, latency, connections, errors, server CPU and RSS
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"` // the -threshold conditions and whether each passed
 
 	lat, hsLat *hdrhistogram.Histogram // latency histograms behind Latency and Handshake
 }
@@ -60,6 +66,7 @@ type ResultConfig struct {
 	Loops       int     `json:"loops"`
 	DialWorkers int     `json:"dial_workers"`
 	TLS         bool    `json:"tls"`
+	Procs       int     `json:"procs,omitempty"` // worker processes (-procs), when more than one
 }
 
 // ConnectionStats counts connections.
@@ -203,7 +210,58 @@ func (r *Result) WriteSummary(w io.Writer) {
 			row("server note", "%s", s.SampleError)
 		}
 	}
+	for _, t := range r.Thresholds {
+		verdict := "pass"
+		if !t.Pass {
+			verdict = "FAIL"
+		}
+		row("threshold", "%s  %s  (actual %.4g)", verdict, t.Expr, t.Actual)
+	}
+	r.writePubSubRows(row)
 	r.writeHostileRows(row)
 	r.writeSoakRows(row)
 	tw.Flush()
+}
+
+// addCounts adds the connection, message and error counts of o to r
+// (peaks too; a caller whose parts ran one after another keeps the higher).
+func (r *Result) addCounts(o *Result) {
+	c, m := &r.Connections, &r.Messages
+	c.Attempts += o.Connections.Attempts
+	c.Opened += o.Connections.Opened
+	c.Peak += o.Connections.Peak
+	c.ClosedOK += o.Connections.ClosedOK
+	m.Sent += o.Messages.Sent
+	m.Received += o.Messages.Received
+	m.Expected += o.Messages.Expected
+	m.Missing += o.Messages.Missing
+	m.Skipped += o.Messages.Skipped
+	m.Foreign += o.Messages.Foreign
+	m.BytesSent += o.Messages.BytesSent
+	m.BytesRecv += o.Messages.BytesRecv
+	r.Errors = mergeCounts(o.Errors, r.Errors)
+	r.ErrorSamples = mergeSamples(r.ErrorSamples, o.ErrorSamples)
+	r.ErrorsTotal += o.ErrorsTotal
+}
+
+// mergeCounts returns the sum of two error counts.
+func mergeCounts(a, b map[string]uint64) map[string]uint64 {
+	out := maps.Clone(b)
+	if out == nil {
+		out = map[string]uint64{}
+	}
+	for k, v := range a {
+		out[k] += v
+	}
+	return out
+}
+
+// mergeSamples returns the samples of a and b, b winning.
+func mergeSamples(a, b map[string]string) map[string]string {
+	if len(a) == 0 {
+		return b
+	}
+	out := maps.Clone(a)
+	maps.Copy(out, b)
+	return out
 }

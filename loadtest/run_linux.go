@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"net"
 	"runtime"
 	"sync"
@@ -14,6 +16,19 @@ import (
 	"syscall"
 	"time"
 )
+
+// load is the run-time side of a Scenario: its three phases. Run calls
+// setup, then traffic (unless setup failed), then result.
+type load interface {
+	// setup opens what the load needs (connections, a baseline phase).
+	setup(ctx context.Context, r *runner) error
+	// traffic runs the measured load until it is done, Options.Duration
+	// has passed or ctx ends.
+	traffic(ctx context.Context, r *runner) error
+	// result adds the scenario's figures to res, which Run has filled
+	// with the figures every run has.
+	result(r *runner, res *Result)
+}
 
 // Run phases, in order.
 const (
@@ -25,10 +40,15 @@ const (
 
 // runner is the state of one run.
 type runner struct {
-	o     Options
-	t     target
-	d     *dialer
-	start time.Time
+	o        Options
+	targets  []target
+	d        *dialer
+	start    time.Time
+	deadline time.Time // start + Duration: the end of ramp plus traffic
+	progress *Progress
+	smp      *sampler         // nil without ServerPID
+	series   *seriesCollector // nil until loops or cycle workers start
+	nofile   uint64
 
 	c    counters
 	errs errorCounts
@@ -39,239 +59,136 @@ type runner struct {
 	loops        []*loop
 	phase        atomic.Int32
 	trafficStart atomic.Int64
-	pat          pattern
-	op           byte
-	msgLimit     uint64
 	nextLoop     atomic.Uint64
-	receivers    uint64 // broadcast receivers open when sending began
+
+	plan loadPlan
+
+	rampEnd, trafficEnd time.Duration
+	recvAtEnd           msgTotals // totals when sending stopped: the rates' numerator
+}
+
+// loadPlan is what a scenario's setup asks of the loops and connections.
+type loadPlan struct {
+	role     uint8   // role of ordinary connections
+	pat      pattern // payloads of echo requests, filler of broadcast stamps
+	op       byte    // opcode of sent messages
+	inflight int     // echo: outstanding requests per connection
+	rate     float64 // echo: total paced msgs/s (0: closed loop); broadcast: the sender's msgs/s
+	msgLimit uint64  // echo: messages per connection; broadcast: messages sent
+
+	cycles      bool       // churn or handshake: progress counts cycles
+	awaitClose  bool       // cycles wait for the server's close reply
+	hsProgress  bool       // progress p99 from handshake latencies
+	extraTarget int        // connections beyond Options.Conns (the broadcast sender)
+	measured    bool       // server CPU per message and RSS per connection apply
+	script      *Script    // the script of roleScript connections
+	pubsub      *pubsubRun // the state of rolePubSub connections
 }
 
 func (r *runner) now() int64 { return int64(time.Since(r.start)) }
 
 // Run executes one load test as o describes and returns its result. It
-// stops when o.Duration has passed, when the scenario's message quota is
-// done, or when ctx is cancelled (then Result.Interrupted is set); in every
-// case it closes its connections and returns a result. Progress, if
-// non-nil, receives live progress (see Progress).
+// stops when o.Duration has passed, when the scenario's quota is done, or
+// when ctx is cancelled (then Result.Interrupted is set); in every case it
+// closes its connections and returns a result. Progress, if non-nil,
+// receives live progress (see Progress).
 func Run(ctx context.Context, o Options, progress *Progress) (*Result, error) {
 	o = o.Defaults()
-	t, err := o.validate(ctx)
+	targets, err := o.validate(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidOptions, err)
 	}
-	switch o.Scenario {
-	case ScenarioHostile:
-		return runHostile(ctx, o, t, progress)
-	case ScenarioSoak:
-		return runSoak(ctx, o, t, progress)
-	}
-	nofile := raiseNoFile()
-	need := uint64(o.Conns) + 64
-	if o.Scenario == ScenarioChurn || o.Scenario == ScenarioHandshake {
-		need = uint64(o.DialWorkers) + 64
-	}
-	if nofile > 0 && need > nofile {
-		return nil, fmt.Errorf("%d connections need about %d file descriptors; RLIMIT_NOFILE is %d", o.Conns, need, nofile)
-	}
-	r := &runner{o: o, t: t, d: newDialer(t, &o), start: time.Now(), hs: newRecorder(), cyc: newRecorder(), cst: &msgCounters{}}
-	r.errs.c = &r.c
-	r.pat = newPattern(o.Size)
-	r.op = opText
-	if o.Binary {
-		r.op = opBin
-	}
-	r.msgLimit = math.MaxUint64
-	if o.Messages > 0 {
-		r.msgLimit = uint64(o.Messages)
-	}
 	if o.Loops <= 0 {
 		o.Loops = runtime.GOMAXPROCS(0)
-		r.o.Loops = o.Loops
 	}
+	r := &runner{o: o, targets: targets, d: newDialer(targets, &o), start: time.Now(), progress: progress,
+		hs: newRecorder(), cyc: newRecorder(), cst: &msgCounters{}, nofile: raiseNoFile()}
+	r.deadline = r.start.Add(o.Duration)
+	r.errs.c = &r.c
 	u0, s0, _ := selfUsage()
-
-	var smp *sampler
-	var before, trafficA, trafficB, loaded, after procSample
-	var sampleErr error
 	if o.ServerPID > 0 {
-		if before, sampleErr = readProc(o.ServerPID); sampleErr != nil {
-			return nil, fmt.Errorf("-server-pid %d: %w", o.ServerPID, sampleErr)
-		}
-		smp = startSampler(o.ServerPID, r.start, o.SampleInterval)
-	}
-	sample := func(p *procSample) {
-		if o.ServerPID > 0 {
-			if s, err := readProc(o.ServerPID); err == nil {
-				*p = s
-			} else if sampleErr == nil {
-				sampleErr = err
-			}
+		if r.smp, err = startSampler(o.ServerPID, r.start, o.SampleInterval); err != nil {
+			return nil, fmt.Errorf("server process %d: %w", o.ServerPID, err)
 		}
 	}
-
-	var rampEnd, trafficEnd time.Duration
-	var recvAtEnd msgTotals
-	interrupted := false
-	switch o.Scenario {
-	case ScenarioChurn, ScenarioHandshake:
-		if progress != nil {
-			progress.begin(r)
-		}
-		runCtx, cancel := context.WithTimeout(ctx, o.Duration)
-		r.trafficStart.Store(r.now())
-		r.phase.Store(phTraffic)
-		sample(&trafficA)
-		r.runCycles(runCtx)
-		cancel()
-		trafficEnd = time.Since(r.start)
-		sample(&trafficB)
-		loaded = trafficB
-		r.phase.Store(phClose)
-	default:
-		if err := r.startLoops(); err != nil {
-			if smp != nil {
-				smp.finish()
-			}
-			return nil, err
-		}
-		if progress != nil {
-			progress.begin(r)
-		}
-		runCtx, cancel := context.WithTimeout(ctx, o.Duration)
-		r.ramp(runCtx)
-		rampEnd = time.Since(r.start)
-		if o.Scenario == ScenarioBroadcast && runCtx.Err() == nil {
-			r.receivers = r.c.opened.Load()
-			r.dialSender(runCtx)
-		}
-		sample(&trafficA)
-		r.trafficStart.Store(r.now())
-		r.phase.Store(phTraffic)
-		r.wakeLoops()
-		r.waitTraffic(runCtx)
-		cancel()
-		trafficEnd = time.Since(r.start)
-		recvAtEnd = r.totals()
-		sample(&trafficB)
-		if ctx.Err() == nil {
-			r.phase.Store(phDrain)
-			r.drain(ctx)
-		}
-		sample(&loaded)
-		r.phase.Store(phClose)
-		r.wakeLoops()
-		for _, l := range r.loops {
-			<-l.done
-		}
+	sc := o.Scenario
+	err = sc.setup(ctx, r)
+	if err == nil {
+		err = sc.traffic(ctx, r)
 	}
-	interrupted = ctx.Err() != nil
-	end := time.Since(r.start)
-	sample(&after)
+	r.closeLoops()
 	if progress != nil {
 		progress.end()
 	}
-	u1, s1, maxRSS := selfUsage()
-
-	tot := r.totals()
-	if o.Scenario != ScenarioEcho && o.Scenario != ScenarioBroadcast {
-		recvAtEnd = tot
+	series := r.series.finish()
+	r.smp.mark(markAfter)
+	if err != nil {
+		r.smp.finish(serverLoad{})
+		return nil, err
 	}
+	res := r.result(ctx, u0, s0)
+	res.Series = series
+	sc.result(r, res)
+	if res.Server != nil {
+		fillServerSeries(res.Series, res.Server.Samples)
+	}
+	return res, nil
+}
+
+// result fills the figures every run has.
+func (r *runner) result(ctx context.Context, u0, s0 float64) *Result {
+	o := &r.o
+	end := time.Since(r.start)
+	u1, s1, maxRSS := selfUsage()
+	tot := r.totals()
 	res := &Result{
 		Schema:      ResultSchema,
-		Scenario:    o.Scenario,
-		URL:         o.URL,
+		Scenario:    o.Scenario.Name(),
+		URL:         o.URLs[0],
 		Started:     r.start,
 		DurationS:   end.Seconds(),
-		RampS:       rampEnd.Seconds(),
-		Interrupted: interrupted,
-		Config: ResultConfig{Conns: o.Conns, Size: o.Size, Inflight: o.Inflight, Rate: o.Rate, Messages: o.Messages,
-			Binary: o.Binary, Ramp: o.Ramp, Sources: len(o.Sources), Loops: len(r.loops), DialWorkers: o.DialWorkers, TLS: t.tls},
+		RampS:       r.rampEnd.Seconds(),
+		TrafficS:    (r.trafficEnd - r.rampEnd).Seconds(),
+		Interrupted: ctx.Err() != nil,
+		Config: ResultConfig{Conns: o.Conns, Inflight: r.plan.inflight, Rate: r.plan.rate, Size: r.plan.pat.size,
+			Binary: r.plan.op == wsclient.OpBinary, Ramp: o.Ramp, Sources: len(o.Sources), Loops: len(r.loops),
+			DialWorkers: o.DialWorkers, TLS: r.targets[0].tls},
 		Errors:       r.errs.snapshot(),
 		ErrorSamples: r.errs.sampleSnapshot(),
 		ErrorsTotal:  r.c.errorTotal.Load(),
 	}
-	if o.Scenario != ScenarioChurn && o.Scenario != ScenarioHandshake {
-		res.TrafficS = (trafficEnd - rampEnd).Seconds()
-	} else {
-		res.TrafficS = trafficEnd.Seconds()
+	if len(o.URLs) > 1 {
+		res.URLs = o.URLs
 	}
-	target := o.Conns
-	if o.Scenario == ScenarioBroadcast {
-		target++
+	if r.plan.msgLimit != math.MaxUint64 && r.plan.msgLimit != 0 {
+		res.Config.Messages = int(r.plan.msgLimit)
 	}
-	res.Connections = ConnectionStats{Target: target, Attempts: r.c.attempts.Load(), Opened: r.c.opened.Load(),
-		Peak: r.c.peakOpen.Load(), ClosedOK: r.c.closedOK.Load()}
-	if o.Scenario == ScenarioChurn || o.Scenario == ScenarioHandshake {
-		res.Connections.Target = 0
-		if res.TrafficS > 0 {
-			res.Connections.PerSec = float64(res.Connections.Opened) / res.TrafficS
-		}
-	}
-	m := MessageStats{Sent: tot.sent, Received: tot.recv, Skipped: tot.skipped, Foreign: tot.foreign,
+	res.Connections = ConnectionStats{Target: o.Conns + r.plan.extraTarget, Attempts: r.c.attempts.Load(),
+		Opened: r.c.opened.Load(), Peak: r.c.peakOpen.Load(), ClosedOK: r.c.closedOK.Load()}
+	res.Messages = MessageStats{Sent: tot.sent, Received: tot.recv, Skipped: tot.skipped, Foreign: tot.foreign,
 		BytesSent: tot.bytesSent, BytesRecv: tot.bytesRecv}
-	switch o.Scenario {
-	case ScenarioEcho:
-		m.Expected = tot.sent
-		m.Missing = tot.lost
-	case ScenarioBroadcast:
-		m.Expected = tot.sent * r.receivers
-		if m.Expected > m.Received {
-			m.Missing = m.Expected - m.Received
-		}
-	}
 	if res.TrafficS > 0 {
-		m.PerSec = float64(recvAtEnd.recv) / res.TrafficS
-		m.MBPerSec = float64(recvAtEnd.bytesRecv) / res.TrafficS / 1e6
+		res.Messages.PerSec = float64(r.recvAtEnd.recv) / res.TrafficS
+		res.Messages.MBPerSec = float64(r.recvAtEnd.bytesRecv) / res.TrafficS / 1e6
 	}
-	res.Messages = m
 	lat := newHist()
 	for _, l := range r.loops {
 		lat.Merge(l.rec.total)
 	}
 	lat.Merge(r.cyc.total)
-	res.Latency = latencyOf(lat)
-	res.Handshake = latencyOf(r.hs.total)
+	res.Latency, res.Handshake = latencyOf(lat), latencyOf(r.hs.total)
 	res.lat, res.hsLat = lat, r.hs.total
-	res.Client = ClientStats{UserS: u1 - u0, SysS: s1 - s0, NumCPU: runtime.NumCPU(), Loops: len(r.loops), MaxRSSKB: maxRSS, NoFile: nofile}
+	res.Client = ClientStats{UserS: u1 - u0, SysS: s1 - s0, NumCPU: runtime.NumCPU(), Loops: len(r.loops), MaxRSSKB: maxRSS, NoFile: r.nofile}
 	res.Client.CPUS = res.Client.UserS + res.Client.SysS
 	if res.DurationS > 0 {
 		res.Client.CPUUtil = res.Client.CPUS / res.DurationS
 	}
-	if smp != nil {
-		samples, err := smp.finish()
-		if sampleErr == nil {
-			sampleErr = err
-		}
-		res.Server = serverStats(o.ServerPID, before, loaded, after, trafficA, trafficB, samples, recvAtEnd.recv, res.Connections.Opened, r.c.peakOpen.Load(), o.Scenario)
-		if sampleErr != nil {
-			res.Server.SampleError = sampleErr.Error()
-		}
+	load := serverLoad{cycles: r.plan.cycles, opened: res.Connections.Opened}
+	if r.plan.measured {
+		load.msgs, load.peak = r.recvAtEnd.recv, res.Connections.Peak
 	}
-	return res, nil
-}
-
-// serverStats derives the server figures from the /proc samples.
-func serverStats(pid int, before, loaded, after, ta, tb procSample, samples []ServerSample, msgs, opened uint64, peak int64, scenario string) *ServerStats {
-	s := &ServerStats{PID: pid, RSSBeforeKB: before.rssKB, RSSLoadedKB: loaded.rssKB, RSSAfterKB: after.rssKB,
-		CPUS: after.cpuS - before.cpuS, TrafficCPUS: tb.cpuS - ta.cpuS, Samples: samples}
-	s.RSSPeakKB = max(before.rssKB, loaded.rssKB, after.rssKB)
-	for _, x := range samples {
-		s.RSSPeakKB = max(s.RSSPeakKB, x.RSSKB)
-	}
-	switch scenario {
-	case ScenarioChurn, ScenarioHandshake:
-		if opened > 0 {
-			s.CPUPerKConns = s.CPUS / float64(opened) * 1000
-		}
-	default:
-		if peak > 0 && loaded.rssKB > 0 {
-			s.BytesPerConn = float64(loaded.rssKB-before.rssKB) * 1024 / float64(peak)
-		}
-		if msgs > 0 {
-			s.CPUPerMMsgs = s.TrafficCPUS / float64(msgs) * 1e6
-		}
-	}
-	return s
+	res.Server = r.smp.finish(load)
+	return res
 }
 
 // totals sums the message counters of every loop and worker.
@@ -284,15 +201,88 @@ func (r *runner) totals() msgTotals {
 	return t
 }
 
+// checkNoFile refuses a run that needs more descriptors than the process may
+// open.
+func (r *runner) checkNoFile(conns int) error {
+	need := uint64(conns) + 64
+	if r.nofile > 0 && need > r.nofile {
+		return fmt.Errorf("%d connections need about %d file descriptors; RLIMIT_NOFILE is %d", conns, need, r.nofile)
+	}
+	return nil
+}
+
+// openConns starts the loops and the progress reporter, then opens
+// o.Conns connections of the plan's role at o.Ramp per second.
+func (r *runner) openConns(ctx context.Context) error {
+	if err := r.checkNoFile(r.o.Conns + r.plan.extraTarget); err != nil {
+		return err
+	}
+	if err := r.startLoops(); err != nil {
+		return err
+	}
+	r.beginWatching()
+	rctx, cancel := context.WithDeadline(ctx, r.deadline)
+	defer cancel()
+	r.ramp(rctx)
+	r.rampEnd = time.Since(r.start)
+	return nil
+}
+
+// beginWatching starts the progress reporter and the series collector, once
+// the loops exist.
+func (r *runner) beginWatching() {
+	if r.progress != nil {
+		r.progress.begin(r)
+	}
+	r.series = startSeries(r)
+}
+
+// holdTraffic runs the traffic phase of the connection-holding scenarios:
+// the loops send until done reports the quota met (polled every 10 ms) or
+// the deadline passes, then, bounded by o.Timeout, until drained reports
+// every reply in. The loops are told to close afterwards by closeLoops.
+func (r *runner) holdTraffic(ctx context.Context, done func() bool, drained func(msgTotals) bool) {
+	rctx, cancel := context.WithDeadline(ctx, r.deadline)
+	defer cancel()
+	r.smp.mark(markTrafficStart)
+	r.trafficStart.Store(r.now())
+	r.phase.Store(phTraffic)
+	r.wakeLoops()
+	tk := time.NewTicker(10 * time.Millisecond)
+	for rctx.Err() == nil && (done == nil || !done()) {
+		select {
+		case <-rctx.Done():
+		case <-tk.C:
+		}
+	}
+	tk.Stop()
+	r.trafficEnd = time.Since(r.start)
+	r.recvAtEnd = r.totals()
+	r.smp.mark(markTrafficEnd)
+	if ctx.Err() == nil {
+		r.phase.Store(phDrain)
+		limit := time.Now().Add(r.o.Timeout)
+		for time.Now().Before(limit) && ctx.Err() == nil && !drained(r.totals()) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	r.smp.mark(markLoaded)
+}
+
+// closeLoops moves to the close phase and waits for every loop to close its
+// connections (each bounded by o.CloseTimeout).
+func (r *runner) closeLoops() {
+	r.phase.Store(phClose)
+	r.wakeLoops()
+	for _, l := range r.loops {
+		<-l.done
+	}
+}
+
 func (r *runner) startLoops() error {
 	for i := 0; i < r.o.Loops; i++ {
 		l, err := newLoop(r, i)
 		if err != nil {
-			r.phase.Store(phClose)
-			r.wakeLoops()
-			for _, l := range r.loops {
-				<-l.done
-			}
 			return err
 		}
 		r.loops = append(r.loops, l)
@@ -305,17 +295,6 @@ func (r *runner) wakeLoops() {
 	for _, l := range r.loops {
 		l.wakeup()
 	}
-}
-
-// role is the role of ordinary connections in the scenario.
-func (r *runner) role() uint8 {
-	switch r.o.Scenario {
-	case ScenarioEcho:
-		return roleEcho
-	case ScenarioBroadcast:
-		return roleRecv
-	}
-	return roleIdle
 }
 
 // ramp opens o.Conns connections at o.Ramp per second with o.DialWorkers
@@ -339,31 +318,37 @@ func (r *runner) ramp(ctx context.Context) {
 						return
 					}
 				}
-				r.openConn(ctx, r.role())
+				r.openConn(ctx, r.plan.role, int(i))
 			}
 		})
 	}
 	wg.Wait()
 }
 
-// dialSender opens the broadcast sender on loop 0.
-func (r *runner) dialSender(ctx context.Context) {
-	r.openConn(ctx, roleSender)
-}
-
-// openConn dials one connection and hands it to a loop.
-func (r *runner) openConn(ctx context.Context, role uint8) bool {
-	r.c.attempts.Add(1)
-	t0 := time.Now()
-	nc, rest, err := r.d.dial(ctx)
-	if err != nil {
-		if !ctxDone(ctx) {
-			r.errs.addErr(errKind(err, ErrKindDial), err)
-		}
+// openConn dials one connection to target i (modulo the targets) and hands
+// it to a loop; the broadcast sender always goes to loop 0.
+func (r *runner) openConn(ctx context.Context, role uint8, i int) bool {
+	nc, rest, ok := r.dialCounted(ctx, i)
+	if !ok {
 		return false
 	}
-	r.hs.record(int64(time.Since(t0)))
-	c := newConn(role, &r.o, rand.Uint64())
+	return r.adoptConn(nc, rest, role, i)
+}
+
+// redialConn dials connection i again (pubsub soak): a failure is not
+// counted as an error, the caller tries again later.
+func (r *runner) redialConn(ctx context.Context, role uint8, i int) bool {
+	nc, rest, err := r.d.dial(ctx, i)
+	if err != nil {
+		return false
+	}
+	return r.adoptConn(nc, rest, role, i)
+}
+
+// adoptConn hands an upgraded connection to a loop.
+func (r *runner) adoptConn(nc net.Conn, rest []byte, role uint8, i int) bool {
+	c := newConn(role, &r.plan, r.o.MaxMessageSize, rand.Uint64())
+	c.id, c.node = uint64(i), i%len(r.targets)
 	c.pending = rest
 	if tc, ok := nc.(*tls.Conn); ok {
 		c.tp = newTLSPump(tc)
@@ -383,6 +368,36 @@ func (r *runner) openConn(ctx context.Context, role uint8) bool {
 	}
 	l.adopt(c)
 	return true
+}
+
+// dialCounted dials target i, counting the attempt, the handshake latency
+// and any error (except one caused by ctx ending).
+func (r *runner) dialCounted(ctx context.Context, i int) (net.Conn, []byte, bool) {
+	r.c.attempts.Add(1)
+	t0 := time.Now()
+	nc, rest, err := r.d.dial(ctx, i)
+	if err != nil {
+		if !ctxDone(ctx) {
+			r.errs.addErr(errKind(err, ErrKindDial), err)
+		}
+		return nil, nil, false
+	}
+	r.hs.record(int64(time.Since(t0)))
+	return nc, rest, true
+}
+
+// deadConns is the number of connections that ended before their quota.
+func (r *runner) deadConns() uint64 {
+	open := r.c.open.Load()
+	done := r.c.doneConns.Load()
+	opened := int64(r.c.opened.Load())
+	// Connections that are neither open nor done have failed; done ones
+	// are still open until the close phase.
+	dead := opened - open
+	if dead < 0 || done > opened {
+		return 0
+	}
+	return uint64(dead)
 }
 
 // detachFD takes a duplicate of a TCP connection's descriptor (non-blocking,
@@ -444,71 +459,6 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 		return false
 	case <-tm.C:
 		return true
-	}
-}
-
-// waitTraffic returns when ctx ends or the scenario's quota is done.
-func (r *runner) waitTraffic(ctx context.Context) {
-	tk := time.NewTicker(10 * time.Millisecond)
-	defer tk.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tk.C:
-		}
-		if r.o.Messages == 0 {
-			continue
-		}
-		switch r.o.Scenario {
-		case ScenarioEcho:
-			if r.c.doneConns.Load()+int64(r.deadConns()) >= int64(r.c.opened.Load()) {
-				return
-			}
-		case ScenarioBroadcast:
-			t := r.totals()
-			if t.sent+t.skipped >= r.msgLimit && t.recv+t.foreign >= t.sent*r.receivers {
-				return
-			}
-			if r.c.open.Load() == 0 {
-				return
-			}
-		}
-	}
-}
-
-// deadConns is the number of connections that ended before their quota.
-func (r *runner) deadConns() uint64 {
-	open := r.c.open.Load()
-	done := r.c.doneConns.Load()
-	opened := int64(r.c.opened.Load())
-	// Connections that are neither open nor done have failed; done ones
-	// are still open until the close phase.
-	dead := opened - open
-	if dead < 0 || done > opened {
-		return 0
-	}
-	return uint64(dead)
-}
-
-// drain waits, bounded by o.Timeout, for replies to what was sent.
-func (r *runner) drain(ctx context.Context) {
-	deadline := time.Now().Add(r.o.Timeout)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		t := r.totals()
-		switch r.o.Scenario {
-		case ScenarioEcho:
-			if t.recv+t.lost >= t.sent {
-				return
-			}
-		case ScenarioBroadcast:
-			if t.recv >= t.sent*r.receivers || r.c.open.Load() <= 1 {
-				return
-			}
-		default:
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// quick returns options for a short run against url.
-func quick(url, scenario string) Options {
-	return Options{URL: url, Scenario: scenario, Duration: 5 * time.Second, Timeout: 2 * time.Second,
+// quick returns options for a short run of sc against url.
+func quick(url string, sc Scenario) Options {
+	return Options{URLs: []string{url}, Scenario: sc, Duration: 5 * time.Second, Timeout: 2 * time.Second,
 		CloseTimeout: time.Second, Loops: 2, DialWorkers: 8}
 }
 
@@ -38,13 +38,14 @@ func TestEchoCounts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startServer(t, "echo", tc.tls)
-			o := quick(s.url, ScenarioEcho)
-			o.Conns, o.Messages, o.Inflight, o.Size, o.Binary, o.Insecure = 20, 100, 4, tc.size, tc.binary, true
+			e := &Echo{Messages: 100, Inflight: 4, Size: tc.size, Binary: tc.binary}
+			o := quick(s.url, e)
+			o.Conns, o.Insecure = 20, true
 			if tc.size > 1000 {
-				o.Conns, o.Messages = 4, 10
+				o.Conns, e.Messages = 4, 10
 			}
 			res := mustRun(t, o)
-			want := uint64(o.Conns * o.Messages)
+			want := uint64(o.Conns * e.Messages)
 			if res.Messages.Sent != want || res.Messages.Received != want || res.Latency.Count != want {
 				t.Errorf("sent %d received %d latency count %d, want %d", res.Messages.Sent, res.Messages.Received, res.Latency.Count, want)
 			}
@@ -54,8 +55,8 @@ func TestEchoCounts(t *testing.T) {
 			if res.Connections.Opened != uint64(o.Conns) || res.Connections.ClosedOK != uint64(o.Conns) {
 				t.Errorf("opened %d closed ok %d, want %d", res.Connections.Opened, res.Connections.ClosedOK, o.Conns)
 			}
-			if res.Messages.BytesRecv != want*uint64(o.Size) {
-				t.Errorf("bytes received %d, want %d", res.Messages.BytesRecv, want*uint64(o.Size))
+			if res.Messages.BytesRecv != want*uint64(e.Size) {
+				t.Errorf("bytes received %d, want %d", res.Messages.BytesRecv, want*uint64(e.Size))
 			}
 			if res.Interrupted {
 				t.Error("reported interrupted")
@@ -66,8 +67,8 @@ func TestEchoCounts(t *testing.T) {
 
 func TestEchoRate(t *testing.T) {
 	s := startServer(t, "echo", false)
-	o := quick(s.url, ScenarioEcho)
-	o.Conns, o.Rate, o.Duration = 10, 2000, 600*time.Millisecond
+	o := quick(s.url, &Echo{Rate: 2000})
+	o.Conns, o.Duration = 10, 600*time.Millisecond
 	res := mustRun(t, o)
 	if res.ErrorsTotal != 0 {
 		t.Fatalf("errors: %v", res.Errors)
@@ -85,8 +86,8 @@ func TestEchoRate(t *testing.T) {
 
 func TestPayloadMismatch(t *testing.T) {
 	s := startServer(t, "corrupt", false)
-	o := quick(s.url, ScenarioEcho)
-	o.Conns, o.Messages = 3, 5
+	o := quick(s.url, &Echo{Messages: 5})
+	o.Conns = 3
 	res := mustRun(t, o)
 	if got := res.Errors[ErrKindPayloadMismatch]; got != 15 {
 		t.Errorf("payload_mismatch = %d, want 15 (errors %v)", got, res.Errors)
@@ -95,8 +96,8 @@ func TestPayloadMismatch(t *testing.T) {
 
 func TestCloseCodeReported(t *testing.T) {
 	s := startServer(t, "close1011", false)
-	o := quick(s.url, ScenarioEcho)
-	o.Conns, o.Messages = 4, 3
+	o := quick(s.url, &Echo{Messages: 3})
+	o.Conns = 4
 	res := mustRun(t, o)
 	if got := res.Errors["close_code_1011"]; got != 4 {
 		t.Errorf("close_code_1011 = %d, want 4 (errors %v)", got, res.Errors)
@@ -108,7 +109,7 @@ func TestCloseCodeReported(t *testing.T) {
 
 func TestHandshakeStatusReported(t *testing.T) {
 	s := startServer(t, "reject", false)
-	o := quick(s.url, ScenarioIdle)
+	o := quick(s.url, &Idle{})
 	o.Conns, o.Duration = 5, 300*time.Millisecond
 	res := mustRun(t, o)
 	if got := res.Errors["handshake_status_403"]; got != 5 {
@@ -121,8 +122,8 @@ func TestHandshakeStatusReported(t *testing.T) {
 
 func TestBroadcast(t *testing.T) {
 	s := startServer(t, "broadcast", false)
-	o := quick(s.url, ScenarioBroadcast)
-	o.Conns, o.Rate, o.Messages, o.Size = 10, 200, 20, 100
+	o := quick(s.url, &Broadcast{Rate: 200, Messages: 20, Size: 100})
+	o.Conns = 10
 	res := mustRun(t, o)
 	if res.Messages.Sent != 20 || res.Messages.Received != 200 || res.Messages.Expected != 200 || res.Messages.Missing != 0 {
 		t.Errorf("messages %+v", res.Messages)
@@ -137,7 +138,7 @@ func TestBroadcast(t *testing.T) {
 
 func TestIdleWithSelfSampling(t *testing.T) {
 	s := startServer(t, "echo", false)
-	o := quick(s.url, ScenarioIdle)
+	o := quick(s.url, &Idle{})
 	o.Conns, o.Duration, o.Ramp = 50, 700*time.Millisecond, 500
 	o.ServerPID = os.Getpid() // the test server runs in this process
 	o.SampleInterval = 100 * time.Millisecond
@@ -159,15 +160,11 @@ func TestIdleWithSelfSampling(t *testing.T) {
 
 func TestChurnAndHandshake(t *testing.T) {
 	s := startServer(t, "echo", false)
-	o := quick(s.url, ScenarioChurn)
-	o.Rate, o.Messages = 400, 40
-	res := mustRun(t, o)
+	res := mustRun(t, quick(s.url, &Churn{Rate: 400, Cycles: 40}))
 	if res.Connections.Opened != 40 || res.Connections.ClosedOK != 40 || res.Latency.Count != 40 || res.ErrorsTotal != 0 {
 		t.Errorf("churn: connections %+v latency %d errors %v", res.Connections, res.Latency.Count, res.Errors)
 	}
-	o = quick(s.url, ScenarioHandshake)
-	o.Messages = 60
-	res = mustRun(t, o)
+	res = mustRun(t, quick(s.url, &Handshake{Cycles: 60}))
 	if res.Connections.Opened != 60 || res.Handshake.Count != 60 || res.ErrorsTotal != 0 || res.Connections.PerSec <= 0 {
 		t.Errorf("handshake: connections %+v errors %v", res.Connections, res.Errors)
 	}
@@ -175,7 +172,7 @@ func TestChurnAndHandshake(t *testing.T) {
 
 func TestSourceAddressSpreading(t *testing.T) {
 	s := startServer(t, "echo", false)
-	o := quick(s.url, ScenarioIdle)
+	o := quick(s.url, &Idle{})
 	srcs, err := ParseSources("127.0.0.2-127.0.0.3")
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +190,7 @@ func TestSourceAddressSpreading(t *testing.T) {
 
 func TestStopsAtDuration(t *testing.T) {
 	s := startServer(t, "echo", false)
-	o := quick(s.url, ScenarioEcho)
+	o := quick(s.url, &Echo{})
 	o.Conns, o.Duration = 4, 400*time.Millisecond
 	t0 := time.Now()
 	res := mustRun(t, o)
@@ -207,7 +204,7 @@ func TestStopsAtDuration(t *testing.T) {
 
 func TestStopsOnCancel(t *testing.T) {
 	s := startServer(t, "echo", false)
-	o := quick(s.url, ScenarioEcho)
+	o := quick(s.url, &Echo{})
 	o.Conns, o.Duration = 4, time.Minute
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -232,12 +229,15 @@ func TestRefusesBadOptions(t *testing.T) {
 		name string
 		o    Options
 	}{
-		{"remote target", Options{URL: "ws://10.1.2.3:80/"}},
-		{"remote source", Options{URL: "ws://127.0.0.1:1/", Sources: mustSources(t, "10.0.0.1")}},
-		{"scheme", Options{URL: "http://127.0.0.1:1/"}},
-		{"scenario", Options{URL: "ws://127.0.0.1:1/", Scenario: "flood"}},
-		{"family", Options{URL: "ws://[::1]:1/", Sources: mustSources(t, "127.0.0.2")}},
-		{"size", Options{URL: "ws://127.0.0.1:1/", Size: maxSize + 1}},
+		{"no target", Options{}},
+		{"remote target", Options{URLs: []string{"ws://10.1.2.3:80/"}}},
+		{"second target remote", Options{URLs: []string{"ws://127.0.0.1:1/", "ws://10.1.2.3:80/"}}},
+		{"remote source", Options{URLs: []string{"ws://127.0.0.1:1/"}, Sources: mustSources(t, "10.0.0.1")}},
+		{"scheme", Options{URLs: []string{"http://127.0.0.1:1/"}}},
+		{"family", Options{URLs: []string{"ws://[::1]:1/"}, Sources: mustSources(t, "127.0.0.2")}},
+		{"size", Options{URLs: []string{"ws://127.0.0.1:1/"}, Scenario: &Echo{Size: maxSize + 1}}},
+		{"inflight", Options{URLs: []string{"ws://127.0.0.1:1/"}, Scenario: &Echo{Inflight: maxInflight + 1}}},
+		{"broadcast size", Options{URLs: []string{"ws://127.0.0.1:1/"}, Scenario: &Broadcast{Size: 1 << 30}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,4 +256,30 @@ func mustSources(t *testing.T, s string) []netip.Addr {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// A run of a few seconds has one series point a second, each with the
+// throughput, latency and open connections of that second, and the server
+// columns when the server is sampled.
+func TestSeries(t *testing.T) {
+	s := startServer(t, "echo", false)
+	o := quick(s.url, &Echo{Rate: 500})
+	o.Conns, o.Duration, o.ServerPID, o.SampleInterval = 5, 3200*time.Millisecond, os.Getpid(), 100*time.Millisecond
+	res := mustRun(t, o)
+	if n := len(res.Series); n < 3 || n > 6 {
+		t.Fatalf("%d points for a 3.2 s run: %+v", n, res.Series)
+	}
+	var recv uint64
+	for i, p := range res.Series {
+		recv += p.Received
+		if i > 0 && p.T-res.Series[i-1].T < 0.5 {
+			t.Errorf("points %d and %d are %.2f s apart", i-1, i, p.T-res.Series[i-1].T)
+		}
+		if i >= 1 && i < 3 && (p.Received == 0 || p.P99 <= 0 || p.P50 > p.P99 || p.Open != 5 || p.ServerRSSK <= 0) {
+			t.Errorf("point %d: %+v", i, p)
+		}
+	}
+	if recv > res.Messages.Received || recv == 0 {
+		t.Errorf("series received %d, total %d", recv, res.Messages.Received)
+	}
 }

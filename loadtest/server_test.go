@@ -1,10 +1,12 @@
 package loadtest
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -138,4 +140,18 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// readResultFile reads a Result written by -json.
+func readResultFile(t testing.TB, path string) *Result {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	return &res
 }

@@ -8,35 +8,41 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// runSoak runs cycles of (open o.Conns connections, echo o.Messages
-// messages on each, close them all) until o.Cycles are done or o.Duration
-// has passed. After each cycle it waits (bounded) for the server's
-// connection count to return to its idle value and records the server's
-// RSS, so a leak shows as growth from cycle to cycle.
-func runSoak(ctx context.Context, o Options, t target, progress *Progress) (*Result, error) {
-	start := time.Now()
-	deadline := start.Add(o.Duration)
-	u0, s0, _ := selfUsage()
-	probe := newMetricsProbe(&o, t)
-	idleConns, metricsErr := probe.count(ctx)
-	mon, err := startMonitor(o.ServerPID, start, o.SampleInterval)
-	if err != nil {
-		return nil, err
-	}
-	sub := o
-	sub.Scenario, sub.ServerPID = ScenarioEcho, 0
-	res := &Result{Schema: ResultSchema, Scenario: ScenarioSoak, URL: o.URL, Started: start, Errors: map[string]uint64{}}
-	sk := &SoakStats{}
-	lat, hs := newHist(), newHist()
+// soakRun is the state of one soak run between its phases.
+type soakRun struct {
+	probe      *metricsProbe
+	idleConns  int
+	metricsErr error
+	stats      SoakStats
+	total      *Result
+	lat, hs    *hdrhistogram.Histogram
+}
+
+// setup counts the server's idle connections.
+func (s *Soak) setup(ctx context.Context, r *runner) error {
+	sr := &soakRun{probe: newMetricsProbe(&r.o, s.MetricsPath, r.targets[0]), lat: newHist(), hs: newHist(),
+		total: &Result{Errors: map[string]uint64{}}}
+	s.run = sr
+	sr.idleConns, sr.metricsErr = sr.probe.count(ctx)
+	return nil
+}
+
+// traffic runs the cycles, each an echo run that samples no server (the
+// soak's own sampler covers them all).
+func (s *Soak) traffic(ctx context.Context, r *runner) error {
+	sr := s.run
+	sub := r.o
+	load := s.Load
+	sub.Scenario, sub.ServerPID = &load, 0
+	progress := r.progress
 	var lastLine time.Time // progress: at most one cycle line per interval
-	for n := 1; (o.Cycles == 0 || n <= o.Cycles) && ctx.Err() == nil; n++ {
-		left := time.Until(deadline)
+	for n := 1; (s.Cycles == 0 || n <= s.Cycles) && ctx.Err() == nil; n++ {
+		left := time.Until(r.deadline)
 		if left <= 0 {
 			break
 		}
@@ -44,54 +50,52 @@ func runSoak(ctx context.Context, o Options, t target, progress *Progress) (*Res
 		c0 := time.Now()
 		cr, err := Run(ctx, sub, progress)
 		if err != nil {
-			mon.finish()
-			return nil, err
+			return err
 		}
-		addCycle(res, cr, lat, hs)
+		addCycle(sr.total, cr, sr.lat, sr.hs)
+		sr.total.Series = shiftSeries(sr.total.Series, cr.Series, c0.Sub(r.start).Seconds())
 		cy := SoakCycle{N: n, DurationS: time.Since(c0).Seconds(), Opened: cr.Connections.Opened, Received: cr.Messages.Received,
 			Errors: cr.ErrorsTotal, P99: cr.Latency.P99, ServerConns: -1}
-		if metricsErr == nil {
+		if sr.metricsErr == nil {
 			var extra int
-			extra, cy.SettleMS, metricsErr = probe.settle(ctx, idleConns, o.Timeout)
-			if metricsErr == nil {
+			extra, cy.SettleMS, sr.metricsErr = sr.probe.settle(ctx, sr.idleConns, r.o.Timeout)
+			if sr.metricsErr == nil {
 				cy.ServerConns = extra
 			}
 		}
-		cy.RSSKB = mon.sample().rssKB
-		sk.Cycles = append(sk.Cycles, cy)
-		if progress != nil && progress.interval >= 0 && (time.Since(lastLine) >= progress.interval || n == o.Cycles) {
+		cy.RSSKB = r.smp.now().rssKB
+		sr.stats.Cycles = append(sr.stats.Cycles, cy)
+		if progress != nil && progress.interval >= 0 && (time.Since(lastLine) >= progress.interval || n == s.Cycles) {
 			lastLine = time.Now()
 			fmt.Fprintf(progress.w, "soak cycle %d: %.2f s  opened %d  echoes %d  errors %d  p99 %.3f ms  server rss %d KB  server conns after %d (%.0f ms)\n",
 				n, cy.DurationS, cy.Opened, cy.Received, cy.Errors, cy.P99, cy.RSSKB, cy.ServerConns, cy.SettleMS)
 		}
 	}
-	if mon != nil {
-		mon.ta = mon.before
-		mon.tb = mon.sample()
-		mon.after = mon.tb
+	return nil
+}
+
+// result is the cycles' totals with the per-cycle figures and the verdict.
+func (s *Soak) result(r *runner, out *Result) {
+	sr := s.run
+	sk := &sr.stats
+	if sr.metricsErr != nil {
+		sk.MetricsError = sr.metricsErr.Error()
 	}
-	if metricsErr != nil {
-		sk.MetricsError = metricsErr.Error()
-	}
-	res.Connections.Target = o.Conns * len(sk.Cycles)
-	res.DurationS = time.Since(start).Seconds()
-	res.Interrupted = ctx.Err() != nil
-	res.Latency, res.Handshake = latencyOf(lat), latencyOf(hs)
-	res.lat, res.hsLat = lat, hs
+	res := sr.total
+	res.Schema, res.Scenario, res.URL, res.URLs, res.Started = out.Schema, out.Scenario, out.URL, out.URLs, out.Started
+	res.Connections.Target = r.o.Conns * len(sk.Cycles)
+	res.DurationS, res.Interrupted = out.DurationS, out.Interrupted
+	res.Latency, res.Handshake = latencyOf(sr.lat), latencyOf(sr.hs)
+	res.lat, res.hsLat = sr.lat, sr.hs
 	if res.TrafficS > 0 {
 		res.Messages.PerSec = float64(res.Messages.Received) / res.TrafficS
 		res.Messages.MBPerSec = float64(res.Messages.BytesRecv) / res.TrafficS / 1e6
 	}
-	u1, s1, maxRSS := selfUsage()
-	res.Client = ClientStats{UserS: u1 - u0, SysS: s1 - s0, NumCPU: runtime.NumCPU(), Loops: res.Config.Loops, MaxRSSKB: maxRSS, NoFile: raiseNoFile()}
-	res.Client.CPUS = res.Client.UserS + res.Client.SysS
-	if res.DurationS > 0 {
-		res.Client.CPUUtil = res.Client.CPUS / res.DurationS
-	}
-	res.Server = mon.finish()
+	res.Client, res.Server = out.Client, out.Server
+	res.Client.Loops = res.Config.Loops
 	soakVerdict(sk, res.ErrorsTotal)
 	res.Soak = sk
-	return res, nil
+	*out = *res
 }
 
 // addCycle adds one cycle's result to the soak's totals.
@@ -99,23 +103,11 @@ func addCycle(res, cr *Result, lat, hs *hdrhistogram.Histogram) {
 	if res.Config.Conns == 0 {
 		res.Config = cr.Config
 	}
-	c, m := &res.Connections, &res.Messages
-	c.Attempts += cr.Connections.Attempts
-	c.Opened += cr.Connections.Opened
-	c.ClosedOK += cr.Connections.ClosedOK
-	c.Peak = max(c.Peak, cr.Connections.Peak)
-	m.Sent += cr.Messages.Sent
-	m.Received += cr.Messages.Received
-	m.Expected += cr.Messages.Expected
-	m.Missing += cr.Messages.Missing
-	m.Skipped += cr.Messages.Skipped
-	m.BytesSent += cr.Messages.BytesSent
-	m.BytesRecv += cr.Messages.BytesRecv
+	peak := max(res.Connections.Peak, cr.Connections.Peak) // the cycles follow each other
+	res.addCounts(cr)
+	res.Connections.Peak = peak
 	res.RampS += cr.RampS
 	res.TrafficS += cr.TrafficS
-	res.Errors = mergeCounts(cr.Errors, res.Errors)
-	res.ErrorSamples = mergeSamples(res.ErrorSamples, cr.ErrorSamples)
-	res.ErrorsTotal += cr.ErrorsTotal
 	if cr.lat != nil {
 		lat.Merge(cr.lat)
 	}
@@ -190,10 +182,10 @@ type metricsProbe struct {
 	c    *http.Client
 }
 
-// newMetricsProbe returns a probe of o.MetricsPath on the target, or nil
+// newMetricsProbe returns a probe of path on the target, or nil
 // when it is "-".
-func newMetricsProbe(o *Options, t target) *metricsProbe {
-	if o.MetricsPath == "-" {
+func newMetricsProbe(o *Options, path string, t target) *metricsProbe {
+	if path == "-" {
 		return nil
 	}
 	scheme := "http"
@@ -202,13 +194,13 @@ func newMetricsProbe(o *Options, t target) *metricsProbe {
 	}
 	tr := &http.Transport{DisableKeepAlives: true,
 		TLSClientConfig: &tls.Config{ServerName: t.srvName, InsecureSkipVerify: o.Insecure}} //nolint:gosec // -insecure for self-signed test servers
-	return &metricsProbe{url: scheme + "://" + t.addr + o.MetricsPath, host: t.host, c: &http.Client{Transport: tr, Timeout: o.Timeout}}
+	return &metricsProbe{url: scheme + "://" + t.addr + path, host: t.host, c: &http.Client{Transport: tr, Timeout: o.Timeout}}
 }
 
 // count returns the server's current connection count.
 func (p *metricsProbe) count(ctx context.Context) (int, error) {
 	if p == nil {
-		return 0, errors.New("metrics disabled (-metrics -)")
+		return 0, errors.New("metrics disabled (MetricsPath \"-\")")
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url, nil)
 	if err != nil {

@@ -13,8 +13,8 @@ import (
 // count is back to idle and its RSS is recorded.
 func TestSoakCycles(t *testing.T) {
 	s := startHostileServer(t, "strict")
-	o := quick(s.url, ScenarioSoak)
-	o.Conns, o.Messages, o.Cycles, o.Inflight = 5, 6, 3, 2
+	o := quick(s.url, &Soak{Load: Echo{Messages: 6, Inflight: 2}, Cycles: 3})
+	o.Conns = 5
 	o.Duration = 0 // bounded by the cycles
 	o.ServerPID, o.SampleInterval = os.Getpid(), 50*time.Millisecond
 	res := mustRun(t, o)

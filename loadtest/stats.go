@@ -22,6 +22,10 @@ const (
 	ErrKindUnexpectedMsg   = "unexpected_message" // echo arrived with nothing outstanding
 	ErrKindCloseTimeout    = "close_timeout"      // no close reply within Options.CloseTimeout
 	ErrKindIO              = "io"                 // other socket error
+	ErrKindSubprotocol     = "subprotocol"        // the server chose no offered subprotocol, or one not offered
+	ErrKindReplyMismatch   = "reply_mismatch"     // script: an answer did not match what the script expects
+	ErrKindReplyTimeout    = "reply_timeout"      // script: an expected answer did not come within its time
+	ErrKindPubSub          = "pubsub_err"         // pubsub: the server answered err
 )
 
 // histogram bounds, in microseconds.
@@ -33,16 +37,18 @@ const (
 
 func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(histMin, histMax, histDigits) }
 
-// recorder holds one latency histogram for the whole run and one for the
-// current progress interval, guarded by a mutex that only its owner (a loop
-// or worker) and the progress reporter take.
+// recorder holds one latency histogram for the whole run, one for the
+// current progress interval and one for the current second of the time
+// series, guarded by a mutex that only its owner (a loop or worker), the
+// progress reporter and the series collector take.
 type recorder struct {
 	mu    sync.Mutex
 	total *hdrhistogram.Histogram
 	iv    *hdrhistogram.Histogram
+	sec   *hdrhistogram.Histogram
 }
 
-func newRecorder() *recorder { return &recorder{total: newHist(), iv: newHist()} }
+func newRecorder() *recorder { return &recorder{total: newHist(), iv: newHist(), sec: newHist()} }
 
 // record adds one latency in nanoseconds.
 func (r *recorder) record(ns int64) {
@@ -55,6 +61,7 @@ func (r *recorder) record(ns int64) {
 	r.mu.Lock()
 	_ = r.total.RecordValue(us)
 	_ = r.iv.RecordValue(us)
+	_ = r.sec.RecordValue(us)
 	r.mu.Unlock()
 }
 
@@ -79,13 +86,14 @@ type msgCounters struct {
 	bytesRecv atomic.Uint64 // payload bytes received
 	lost      atomic.Uint64 // echo requests outstanding on connections that ended
 	skipped   atomic.Uint64 // paced sends skipped because the connection was backlogged
-	foreign   atomic.Uint64 // messages without a stamp (broadcast)
+	foreign   atomic.Uint64 // messages without a stamp (broadcast), or unsolicited (script)
+	expected  atomic.Uint64 // script: answers expected
 	_         [64]byte
 }
 
 // msgTotals is a plain sum of msgCounters.
 type msgTotals struct {
-	sent, recv, bytesSent, bytesRecv, lost, skipped, foreign uint64
+	sent, recv, bytesSent, bytesRecv, lost, skipped, foreign, expected uint64
 }
 
 func (t *msgTotals) add(m *msgCounters) {
@@ -96,6 +104,7 @@ func (t *msgTotals) add(m *msgCounters) {
 	t.lost += m.lost.Load()
 	t.skipped += m.skipped.Load()
 	t.foreign += m.foreign.Load()
+	t.expected += m.expected.Load()
 }
 
 func (c *counters) addOpen(d int64) {

@@ -19,7 +19,21 @@ type Progress struct{}
 // NewProgress returns a Progress writing to w.
 func NewProgress(io.Writer, time.Duration) *Progress { return &Progress{} }
 
+// load holds the phases of a Scenario, which run only on Linux.
+type load interface{}
+
 // Run executes one load test; it needs Linux.
 func Run(context.Context, Options, *Progress) (*Result, error) { return nil, errUnsupported }
 
 func bindNoPort(string, string, syscall.RawConn) error { return nil }
+
+// The run states of the composite scenarios exist only on Linux.
+type (
+	hostileRun struct{}
+	soakRun    struct{}
+	pubsubRun  struct{}
+)
+
+func runProcs(context.Context, int, []string, []string, *cliFlags, Options, io.Writer) (*Result, error) {
+	return nil, errUnsupported
+}

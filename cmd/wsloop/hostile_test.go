@@ -36,27 +36,29 @@ func TestHostileAgainstServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.srv.Shutdown(context.Background())
+	sc := &loadtest.Hostile{Load: loadtest.Echo{Inflight: 2}, Baseline: 500 * time.Millisecond,
+		Attackers: 4, AttackRounds: 1, AttackTimeout: 4 * time.Second, ServerMaxMessage: maxMessage}
 	o := loadtest.Options{
-		URL:      fmt.Sprintf("ws://127.0.0.1:%d/echo", a.srv.LocalPort()),
-		Scenario: loadtest.ScenarioHostile, Conns: 4, Inflight: 2,
-		Duration: 4 * time.Second, Baseline: 500 * time.Millisecond,
+		URLs:     []string{fmt.Sprintf("ws://127.0.0.1:%d/echo", a.srv.LocalPort())},
+		Scenario: sc, Conns: 4, Duration: 4 * time.Second,
 		Timeout: 5 * time.Second, CloseTimeout: 2 * time.Second, Loops: 2, DialWorkers: 4,
-		Attackers: 4, AttackRounds: 1, AttackTimeout: 4 * time.Second, ServerMaxMessage: maxMessage,
 	}
 	// The budget attack fills the memory budget on purpose, which would
 	// change what the other attacks see (the slow reader's messages would
 	// wait for it): it runs on its own, after them, against the same server.
 	for _, k := range loadtest.AttackKinds {
 		if k != loadtest.AttackBudget {
-			o.Attacks = append(o.Attacks, k)
+			sc.Attacks = append(sc.Attacks, k)
 		}
 	}
 	res, err := loadtest.Run(context.Background(), o, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	hb := *sc
+	hb.Attacks = []string{loadtest.AttackBudget}
 	ob := o
-	ob.Attacks = []string{loadtest.AttackBudget}
+	ob.Scenario = &hb
 	resB, err := loadtest.Run(context.Background(), ob, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"slices"
 	"strings"
 )
@@ -15,7 +16,7 @@ func rawHandshake(ctx context.Context, t *Target, edit func(*request), chop int)
 	if err != nil {
 		return nil, &dialError{err}
 	}
-	c.key = newKey()
+	c.key = wsclient.NewKey()
 	req := newRequest(c.ep, c.key)
 	if edit != nil {
 		edit(req)
@@ -173,7 +174,7 @@ func handshakeCases() []Case {
 		{ID: "H.19", Description: "Send a header line without a colon; expect 400.",
 			Run: rejectCase(func(r *request) { r.headers = append(r.headers, [2]string{"Broken header line", ""}); fixColonless(r) }, bad400, nil)},
 		{ID: "H.20", Description: "Send two Sec-WebSocket-Key headers; expect 400.",
-			Run: rejectCase(func(r *request) { r.headers = append(r.headers, [2]string{"Sec-WebSocket-Key", newKey()}) }, bad400, nil)},
+			Run: rejectCase(func(r *request) { r.headers = append(r.headers, [2]string{"Sec-WebSocket-Key", wsclient.NewKey()}) }, bad400, nil)},
 	}
 }
 

@@ -176,7 +176,9 @@ func TestDeclinedDeflateIsUnimplemented(t *testing.T) {
 	checkVerdicts(t, got, map[string]Status{"12.1.1": Unimplemented, "12.6.1": Unimplemented, "13.1.1": Unimplemented, "13.5.5": OK}, OK)
 }
 
-// Quick subset against the reference: every family, well under 20 s.
+// Quick subset against the reference: every family, well under 20 s (a
+// bound for a catalog without its slow cases, scaled under -race; it is
+// about 2 s on an idle machine).
 func TestQuickSubsetIsFast(t *testing.T) {
 	start := time.Now()
 	got := runOn(t, "/echo", "@quick", Target{ReplyTimeout: 5 * time.Second, FailFastWait: time.Second}, 4)
@@ -191,10 +193,10 @@ func TestQuickSubsetIsFast(t *testing.T) {
 			len(fams), len(Families()),
 		)
 	}
-	if el > 20*time.Second {
+	if limit := 20 * time.Second * raceSlowdown; el > limit {
 		t.Errorf(
-			"quick subset took %v, want < 20s",
-			el,
+			"quick subset took %v, want < %v",
+			el, limit,
 		)
 	}
 	t.Logf("quick subset: %d cases in %v", len(got), el)

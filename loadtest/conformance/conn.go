@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 	"net"
 	"net/textproto"
 	"strings"
@@ -201,7 +202,7 @@ func dial(ctx context.Context, t *Target, o dialOptions) (*conn, Verdict, bool) 
 	if err != nil {
 		return nil, failf("%v", err), false
 	}
-	c.key = newKey()
+	c.key = wsclient.NewKey()
 	req := newRequest(c.ep, c.key)
 	for k, vs := range t.Header {
 		for _, v := range vs {
@@ -245,7 +246,7 @@ func (c *conn) checkUpgrade(o dialOptions) error {
 	if !hasToken(c.header.Values("Connection"), "upgrade") {
 		return fmt.Errorf("Connection header %q lacks the upgrade token", c.header.Values("Connection"))
 	}
-	if got, want := c.header.Get("Sec-Websocket-Accept"), acceptKey(c.key); got != want {
+	if got, want := c.header.Get("Sec-Websocket-Accept"), wsclient.AcceptKey(c.key); got != want {
 		return fmt.Errorf("Sec-WebSocket-Accept %q, want %q", got, want)
 	}
 	protos := c.header.Values("Sec-Websocket-Protocol")

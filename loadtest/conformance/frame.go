@@ -10,17 +10,17 @@ import (
 	"syscall"
 	"unicode/utf8"
 
-	"github.com/gobwas/ws"
+	"github.com/wsloop/wsloop/loadtest/internal/wsclient"
 )
 
-// Opcodes (RFC 6455 section 5.2).
+// Opcodes, named short for the case tables.
 const (
-	opCont   byte = 0x0
-	opText   byte = 0x1
-	opBinary byte = 0x2
-	opClose  byte = 0x8
-	opPing   byte = 0x9
-	opPong   byte = 0xA
+	opCont   = wsclient.OpCont
+	opText   = wsclient.OpText
+	opBinary = wsclient.OpBinary
+	opClose  = wsclient.OpClose
+	opPing   = wsclient.OpPing
+	opPong   = wsclient.OpPong
 )
 
 // RSV bit values for frame.rsv, as a 3-bit number: RSV1 is 4, RSV3 is 1.
@@ -55,48 +55,23 @@ func fragment(op byte, fin bool, p []byte) frame {
 }
 
 // closeBody builds a close payload with code and reason.
-func closeBody(code uint16, reason string) []byte {
-	b := make([]byte, 2, 2+len(reason))
-	binary.BigEndian.PutUint16(b, code)
-	return append(b, reason...)
-}
+func closeBody(code uint16, reason string) []byte { return wsclient.CloseBody(code, reason) }
 
 // appendEncoded appends the wire form of f to dst.
 func (f frame) appendEncoded(dst []byte) []byte {
-	b0 := f.op & 0x0F
-	if f.fin {
-		b0 |= 0x80
+	h := wsclient.Header{Fin: f.fin, RSV: f.rsv, Op: f.op, Len: uint64(len(f.payload)), Masked: !f.unmasked, Len64: f.len64}
+	if f.rawLen != 0 {
+		h.Len, h.Len64 = f.rawLen, true
 	}
-	b0 |= (f.rsv & 7) << 4
-	var b1 byte
-	if !f.unmasked {
-		b1 = 0x80
+	if h.Masked && !f.zeroMask {
+		h.Key = rand.Uint32() | 1
 	}
-	n := uint64(len(f.payload))
-	switch {
-	case f.rawLen != 0:
-		dst = append(dst, b0, b1|127)
-		dst = binary.BigEndian.AppendUint64(dst, f.rawLen)
-	case f.len64 || n > 0xFFFF:
-		dst = append(dst, b0, b1|127)
-		dst = binary.BigEndian.AppendUint64(dst, n)
-	case n > 125:
-		dst = append(dst, b0, b1|126)
-		dst = binary.BigEndian.AppendUint16(dst, uint16(n))
-	default:
-		dst = append(dst, b0, b1|byte(n))
-	}
-	if f.unmasked {
-		return append(dst, f.payload...)
-	}
-	var mask [4]byte
-	if !f.zeroMask {
-		binary.LittleEndian.PutUint32(mask[:], rand.Uint32()|1)
-	}
-	dst = append(dst, mask[:]...)
+	dst = wsclient.AppendHeader(dst, h)
 	start := len(dst)
 	dst = append(dst, f.payload...)
-	ws.Cipher(dst[start:], mask, 0)
+	if h.Masked {
+		wsclient.Mask(dst[start:], h.Key)
+	}
 	return dst
 }
 
@@ -183,47 +158,22 @@ func classifyReadErr(err error) error {
 // readFrame reads one frame from the server and checks the rules that do
 // not depend on connection state.
 func (c *conn) readFrame() (rframe, error) {
-	var h [2]byte
-	if _, err := io.ReadFull(c.br, h[:]); err != nil {
+	var buf [14]byte
+	h, err := wsclient.ReadHeader(c.br, &buf)
+	if errors.Is(err, wsclient.ErrTooLong) {
+		return rframe{}, violation("%v", err)
+	}
+	if err != nil {
 		return rframe{}, classifyReadErr(err)
 	}
-	f := rframe{fin: h[0]&0x80 != 0, rsv: (h[0] >> 4) & 7, op: h[0] & 0x0F}
-	if h[1]&0x80 != 0 {
-		return f, violation("masked frame from server")
-	}
-	n := uint64(h[1] & 0x7F)
-	switch n {
-	case 126:
-		var e [2]byte
-		if _, err := io.ReadFull(c.br, e[:]); err != nil {
-			return f, classifyReadErr(err)
-		}
-		n = uint64(binary.BigEndian.Uint16(e[:]))
-	case 127:
-		var e [8]byte
-		if _, err := io.ReadFull(c.br, e[:]); err != nil {
-			return f, classifyReadErr(err)
-		}
-		n = binary.BigEndian.Uint64(e[:])
-		if n>>63 != 0 {
-			return f, violation("64-bit length with the most significant bit set")
-		}
-	}
+	f := rframe{fin: h.Fin, rsv: h.RSV, op: h.Op}
+	n := h.Len
 	if n > maxServerFrame {
 		return f, violation("frame of %d bytes exceeds the client limit %d", n, maxServerFrame)
 	}
-	if f.op >= 8 {
-		if n > 125 {
-			return f, violation("control frame with %d-byte payload", n)
-		}
-		if !f.fin {
-			return f, violation("fragmented control frame (opcode %#x)", f.op)
-		}
-	}
-	switch f.op {
-	case opCont, opText, opBinary, opClose, opPing, opPong:
-	default:
-		return f, violation("reserved opcode %#x", f.op)
+	// RSV bits depend on the negotiated extensions: readMessage checks them.
+	if err := wsclient.CheckServerHeader(h, 7); err != nil {
+		return f, violation("%v", err)
 	}
 	if n <= 1<<20 {
 		f.payload = make([]byte, n)
@@ -322,25 +272,8 @@ func parseClose(p []byte) *closedError {
 	e.hasCode = true
 	e.code = binary.BigEndian.Uint16(p)
 	e.reason = string(p[2:])
-	if !utf8.ValidString(e.reason) {
-		e.bad = "close reason is not valid UTF-8"
-	}
-	if !validCloseCode(e.code) || e.code == 1005 || e.code == 1006 || e.code == 1015 {
-		e.bad = fmt.Sprintf("close code %d may not be sent", e.code)
+	if err := wsclient.CheckClosePayload(p); err != nil {
+		e.bad = err.Error()
 	}
 	return e
-}
-
-// validCloseCode reports whether code may appear in a close frame
-// (RFC 6455 section 7.4 and the IANA registry).
-func validCloseCode(code uint16) bool {
-	switch {
-	case code >= 1000 && code <= 1003:
-		return true
-	case code >= 1007 && code <= 1014:
-		return true
-	case code >= 3000 && code <= 4999:
-		return true
-	}
-	return false
 }

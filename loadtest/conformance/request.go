@@ -1,29 +1,10 @@
 package conformance
 
 import (
-	"crypto/rand"
-	"crypto/sha1"
-	"encoding/base64"
 	"fmt"
 	"net/url"
 	"strings"
 )
-
-// acceptGUID is the fixed GUID of RFC 6455 section 1.3.
-const acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-// acceptKey computes the Sec-WebSocket-Accept value for key.
-func acceptKey(key string) string {
-	h := sha1.Sum([]byte(key + acceptGUID))
-	return base64.StdEncoding.EncodeToString(h[:])
-}
-
-// newKey returns a fresh random Sec-WebSocket-Key (16 random bytes, base64).
-func newKey() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return base64.StdEncoding.EncodeToString(b[:])
-}
 
 // request is an opening-handshake request kept as ordered lines so that
 // handshake cases can remove, duplicate or corrupt any part of it.
