@@ -79,7 +79,7 @@ type Config struct {
 	// BindExclusively turns SO_REUSEADDR off.
 	BindExclusively bool `ws:"BindExclusively" default:"false" engine:"!ReuseAddr" doc:"SO_REUSEADDR off"`
 	// ReusePort gives each event loop its own SO_REUSEPORT listener.
-	ReusePort bool `ws:"ReusePort" default:"false" engine:"ReusePort" doc:"one SO_REUSEPORT listener per event loop"`
+	ReusePort bool `ws:"ReusePort" default:"false" engine:"ReusePort" flag:"reuseport" doc:"give each event loop its own SO_REUSEPORT listener"`
 	// EventLoops is the number of event loops (0 = GOMAXPROCS).
 	EventLoops int `ws:"EventLoops" default:"0" range:"0,1024" engine:"NumLoops" flag:"loops" doc:"event loops (0 = GOMAXPROCS)"`
 

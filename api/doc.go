@@ -76,7 +76,7 @@
 //	UseIPv6                      UseIPv6 (default false): listen on "::" when LocalHost is empty
 //	ConnectionBacklog            ConnectionBacklog (default 0; 0..1048576): listen backlog (0 = OS default; the OS caps it at somaxconn)
 //	BindExclusively              BindExclusively (default false): SO_REUSEADDR off
-//	ReusePort                    ReusePort (default false): one SO_REUSEPORT listener per event loop
+//	ReusePort                    ReusePort (default false; -reuseport): give each event loop its own SO_REUSEPORT listener
 //	EventLoops                   EventLoops (default 0; 0..1024; -loops): event loops (0 = GOMAXPROCS)
 //	DefaultTimeout               DefaultTimeout (default 0s): each connection's Send timeout (0 = non-blocking: ErrWouldBlock, then OnReadyToSend)
 //	DefaultConnectionTimeout     DefaultConnectionTimeout (default 10s; -handshake-timeout): deadline for the TCP+TLS+HTTP handshake

@@ -154,7 +154,7 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 // Deadlines keep their length while another connection is congested (the
-// engine polls congested connections faster than it ticks its wheel).
+// engine polls congested connections more often than deadlines fire).
 func TestIdleTimeoutWhileCongested(t *testing.T) {
 	t.Parallel()
 	h := start(t, smallBuffers(api.Config{IdleTimeout: 600 * time.Millisecond, EventLoops: 1}), hooks{})

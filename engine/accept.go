@@ -83,11 +83,12 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		id:      e.nextID.Add(1),
 		loop:    l,
 		gc:      gc,
-		tSlot:   -1,
 		loopIdx: -1,
 		since:   uint32(time.Since(e.started) / time.Second),
 	}
-	c.lastRead = l.now
+	if l.stampReads {
+		c.lastRead = l.clockTick()
+	}
 	if e.bridge != nil {
 		// Before the registry publishes c: other goroutines read c.tls.
 		c.tls = e.bridge.NewConn(tlsTransport{c}, gc.RemoteAddr(), gc.LocalAddr())
@@ -97,7 +98,7 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	e.reg.add(c)
 	l.addConn(c)
 	if e.opts.HandshakeTimeout > 0 {
-		l.wheel.schedule(c, ticksFor(e.opts.HandshakeTimeout))
+		l.scheduleIn(c, ticksFor(e.opts.HandshakeTimeout))
 	}
 	return nil, gnet.None
 }
@@ -130,7 +131,7 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	if defl != nil {
 		defl.Release()
 	}
-	l.wheel.unschedule(c)
+	l.timers.unschedule(c)
 	l.removeConn(c)
 	c.releaseBuffers()
 	if c.tls != nil {

@@ -69,14 +69,17 @@ func idleClient(spec string) int {
 }
 
 // BenchmarkEchoRoundTrip measures one client sending a message and reading
-// the echo, on one connection. The client side is allocation-free (a
+// the echo, on one connection, for 64 B to 64 KiB messages. The client side is allocation-free (a
 // pre-built masked frame, reads into a fixed buffer), so allocs/op and
 // server-allocs/op (runtime.MemStats.Mallocs delta per round trip) are the
 // server's.
 func BenchmarkEchoRoundTrip(b *testing.B) {
-	for _, size := range []int{64, 1024} {
+	for _, size := range []int{64, 1024, 16 << 10, 64 << 10} {
 		b.Run(strconv.Itoa(size)+"B", func(b *testing.B) {
-			e, _ := startEngine(b, Options{NumLoops: 1}, true)
+			// Large messages arrive over several reads: deliver them
+			// whole, as the bench server does, so that the echo is one
+			// frame.
+			e, _ := startEngine(b, Options{NumLoops: 1, BufferMessage: size > 1024}, true)
 			c, br := rawUpgrade(b, "127.0.0.1:"+strconv.Itoa(e.Port()), nil)
 			defer c.Close()
 			if br.Buffered() != 0 {

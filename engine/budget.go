@@ -99,7 +99,12 @@ type budget struct {
 	collecting atomic.Bool
 
 	mu    sync.Mutex
-	queue []*budgetWait
+	queue []*budgetWait // in deadline order: every request waits b.wait
+	// timer runs expireDue at the first queued request's deadline; it is
+	// armed (under mu) while the queue may hold a request, so a server
+	// without waiting requests keeps no timer running.
+	timer *time.Timer
+	armed bool
 }
 
 // budgetWait is one queued request. Its fields are under budget.mu until
@@ -151,7 +156,47 @@ func (b *budget) reserve(c *Conn, n int64, holder, small bool, queue bool) (bool
 	w := &budgetWait{c: c, n: n, holder: holder, small: small, deadline: time.Now().Add(b.wait)}
 	b.queue = append(b.queue, w)
 	b.waiting.Add(1)
+	b.armLocked(w.deadline)
 	return false, w
+}
+
+// armLocked makes sure expireDue runs at deadline, the deadline of the
+// request just queued. An armed timer is due no later: requests queue in
+// deadline order.
+func (b *budget) armLocked(deadline time.Time) {
+	if b.armed {
+		return
+	}
+	b.armed = true
+	if b.timer == nil {
+		b.timer = time.AfterFunc(time.Until(deadline), b.expireDue)
+	} else {
+		b.timer.Reset(time.Until(deadline))
+	}
+}
+
+// expireDue drops the requests whose wait is over and arms the timer for
+// the next one, if any. It runs on the timer's goroutine.
+func (b *budget) expireDue() {
+	b.expire(time.Now())
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.armed = false
+	for _, w := range b.queue {
+		if !w.done {
+			b.armLocked(w.deadline)
+			return
+		}
+	}
+}
+
+// stop stops the timer once the engine has stopped.
+func (b *budget) stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.timer != nil {
+		b.timer.Stop()
+	}
 }
 
 func (b *budget) largeQueuedLocked() bool {
@@ -220,7 +265,8 @@ func (b *budget) grantLocked() {
 }
 
 // expire drops the requests waiting since before now-BufferWait; their
-// connections are closed with 1013. Called by the engine's ticker.
+// connections are closed with 1013. expireDue calls it when the first
+// request's wait is over.
 func (b *budget) expire(now time.Time) {
 	if b.waiting.Load() == 0 {
 		return

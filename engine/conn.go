@@ -16,7 +16,7 @@ import (
 // Conn is one connection. Fields marked "loop" are touched only on the
 // connection's event loop; fields under mu are shared with sending
 // goroutines. Conn keeps only what every connection needs on its hot paths
-// (208 bytes, enforced by TestConnSize); everything a connection may never use (a split handshake,
+// (192 bytes, enforced by TestConnSize); everything a connection may never use (a split handshake,
 // message assembly, compression, streaming, user data, close reason) lives
 // in connExtra, allocated on first use. An idle connection holds no buffer.
 type Conn struct {
@@ -28,11 +28,9 @@ type Conn struct {
 	x    atomic.Pointer[connExtra]
 
 	// loop
-	tNext    *Conn // timing wheel list
-	tPrev    *Conn
-	tSlot    int16 // -1 when not scheduled
-	tRounds  int16
-	lastRead uint32 // loop tick of the last input
+	tIdx     int32  // 1 + index in loop.timers; 0 when no deadline is set
+	tDue     uint32 // tick of the deadline, while tIdx > 0
+	lastRead uint32 // loop tick of the last input (kept only with IdleTimeout or PingInterval)
 	loopIdx  int32  // index in loop.conns, -1 when not listed
 
 	// shared

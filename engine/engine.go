@@ -35,17 +35,19 @@ type Engine struct {
 	loops   sync.Map // gnet.EventLoop -> *loop
 	loopSet []*loop
 
-	started    time.Time // New; Conn.since counts seconds from it
-	gnetEng    gnet.Engine
-	port       int
-	startErr   chan error
-	stopped    chan struct{}
-	runErr     error
-	listening  atomic.Bool // accepting new connections
-	running    atomic.Bool
-	shutting   atomic.Bool
-	congestion atomic.Int32 // loops with congested connections (for the fast tick)
-	inflaters  workerPool   // inflate large compressed messages off the loops
+	started time.Time // New; Conn.since counts seconds from it
+	// clock returns the monotonic time since started; the loops' deadlines
+	// are measured on it (a hook for tests).
+	clock     func() time.Duration
+	gnetEng   gnet.Engine
+	port      int
+	startErr  chan error
+	stopped   chan struct{}
+	runErr    error
+	listening atomic.Bool // accepting new connections
+	running   atomic.Bool
+	shutting  atomic.Bool
+	inflaters workerPool // inflate large compressed messages off the loops
 	// inflateBudget is the output size beyond which a loop hands a message
 	// to inflaters (0 = never).
 	inflateBudget int64
@@ -63,6 +65,7 @@ func New(opts Options, h Handler) (*Engine, error) {
 	}
 	e := &Engine{opts: opts, user: newUser(h, opts.HTTPHandler), reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
 	e.opts.HTTPHandler = nil // reachable only through e.user, which recovers
+	e.clock = func() time.Duration { return time.Since(e.started) }
 	e.inflaters.max = opts.InflateWorkers
 	e.perIP = newIPLimits(&e.opts, e.started)
 	e.budget = newBudget(&e.opts)
@@ -123,9 +126,9 @@ func (e *Engine) start() error {
 		gnet.WithReuseAddr(e.opts.ReuseAddr),
 		gnet.WithTCPNoDelay(nodelay),
 		// No gnet.WithTicker: the engine has no OnTick (BuiltinEventEngine's
-		// returns a zero delay, which would make gnet's ticker goroutine
-		// spin on an idle server); tickLoopsForever drives the timing
-		// wheels instead.
+		// returns a zero delay, which made gnet's ticker goroutine spin and
+		// burn a quarter of a core on an idle server); each loop has its own
+		// wake timer, armed only when it has a deadline (wake.go).
 		gnet.WithLogger(quietLogger{}),
 	}
 	if e.opts.KeepAlive > 0 {
@@ -150,6 +153,10 @@ func (e *Engine) start() error {
 		default:
 		}
 		e.running.Store(false)
+		e.eachLoop(func(l *loop) { l.wake.timer.Stop() })
+		if e.budget != nil {
+			e.budget.stop()
+		}
 		close(e.stopped)
 	}()
 	if err := <-e.startErr; err != nil {
@@ -178,7 +185,6 @@ func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
 		}
 		_ = unix.Close(fd)
 	}
-	go e.tickLoopsForever()
 	e.startErr <- nil
 	return gnet.None
 }
@@ -223,42 +229,6 @@ func (e *Engine) eachLoop(fn func(*loop)) {
 	e.loopsMu.Unlock()
 	for _, l := range loops {
 		fn(l)
-	}
-}
-
-// tickLoopsForever drives every loop's timing wheel. gnet's OnTick runs on
-// its own goroutine, so wsloop keeps its own ticker goroutine (one per
-// engine) that asks each loop to tick.
-func (e *Engine) tickLoopsForever() {
-	t := time.NewTimer(tick)
-	defer t.Stop()
-	next := tick
-	lastTick := time.Now()
-	for {
-		select {
-		case <-e.stopped:
-			return
-		case <-t.C:
-		}
-		// Congested connections are polled more often so that senders
-		// waiting for room and ReadyToSend learn of a drain quickly. The
-		// wheel still advances once per tick period: a fast wake-up only
-		// polls, so CloseWait, idle and handshake deadlines keep their
-		// length while connections are congested.
-		if now := time.Now(); now.Sub(lastTick) >= tick-fastTick/2 {
-			lastTick = now
-			e.eachLoop(func(l *loop) { l.requestTick() })
-			if e.budget != nil {
-				e.budget.expire(now)
-			}
-		} else {
-			e.eachLoop(func(l *loop) { l.requestPoll() })
-		}
-		next = tick
-		if e.congestion.Load() > 0 {
-			next = fastTick
-		}
-		t.Reset(next)
 	}
 }
 

@@ -149,7 +149,7 @@ func TestBroadcastEveryLoop(t *testing.T) {
 }
 
 // Timers: a paused connection's handshake deadline, a close wait and an
-// idle check all run on the loop's wheel; Stop closes everything.
+// idle check all run on the loop's deadline heap; Stop closes everything.
 func TestStopClosesConnections(t *testing.T) {
 	t.Parallel()
 	e, h := startEngine(t, Options{}, true)

@@ -105,8 +105,11 @@ func (l *loop) deliver(c *Conn, op codec.OpCode, comp bool, payload []byte) {
 		out, err := x.inflater.InflateWithin(l.inflated[:0], payload, e.inflateBudget, e.opts.DecompressedLimit)
 		// Keep the grown scratch buffer (Inflate returns it on errors too):
 		// growing a fresh one for every message means allocation and GC
-		// work on the loop. The tick drops a large one after a minute.
-		l.inflated, l.inflatedUsed = out[:0], l.now
+		// work on the loop. The loop drops a large one after a minute.
+		l.inflated = out[:0]
+		if cap(out) > inflateKeepCap {
+			l.noteLargeInflated()
+		}
 		if err == codec.ErrInflateBudget {
 			l.inflateAsync(c, x, op, payload)
 			return

@@ -129,7 +129,7 @@ func (l *loop) startClose(c *Conn, code uint16, reason string) {
 	c.setDisc(code, reason)
 	l.sendClose(c, code, reason)
 	if l.eng.opts.WaitForCloseReply {
-		l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+		l.scheduleIn(c, ticksFor(l.eng.opts.CloseWait))
 	} else {
 		l.drainAndClose(c)
 	}
@@ -181,7 +181,7 @@ func (l *loop) drainAndClose(c *Conn) {
 	c.markReadyLocked()
 	c.mu.Unlock()
 	if c.lflags&lShutWrite == 0 { // a lingering close keeps its own deadline
-		l.wheel.schedule(c, ticksFor(l.eng.opts.CloseWait))
+		l.scheduleIn(c, ticksFor(l.eng.opts.CloseWait))
 	}
 }
 
@@ -220,7 +220,7 @@ func (l *loop) drained(c *Conn) {
 	if s, ok := c.gc.(interface{ Fd() int }); ok {
 		_ = unix.Shutdown(s.Fd(), unix.SHUT_WR)
 	}
-	l.wheel.schedule(c, ticksFor(lingerTime))
+	l.scheduleIn(c, ticksFor(lingerTime))
 }
 
 // closeNow closes TCP at once (buffered output gets one write attempt);

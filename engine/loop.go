@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"github.com/wsloop/wsloop/codec"
@@ -20,9 +19,8 @@ type loop struct {
 	mu        sync.Mutex
 	ready     []*Conn       // connections with pending output
 	tasks     []func(*loop) // work posted by other goroutines
-	tickDue   bool
-	pollDue   bool // re-check congested connections without advancing the wheel
-	scheduled bool // a drain is queued or running: no need to Execute again
+	tickDue   bool          // the wake timer fired
+	scheduled bool          // a drain is queued or running: no need to Execute again
 	// ordered counts posted tasks that sends must not overtake (Broadcast,
 	// Disconnect, deferred sends); while it is non-zero, sends on this loop
 	// are posted behind them instead of appended directly.
@@ -35,20 +33,25 @@ type loop struct {
 	conns        []*Conn // every connection on this loop
 	congested    []*Conn // connections with bytes in gnet's outbound buffer
 	parking      []*Conn // connections whose deflater holds a writer (context takeover)
-	wheel        wheel
-	now          uint32 // ticks since start
+	timers       deadlines
+	now          uint32 // ticks since the engine started, as of the last clock read
+	stampReads   bool   // input stamps c.lastRead (IdleTimeout or PingInterval is set)
+	wake         loopWake
 	req          codec.Request
 	resp         OpenResponse
 	out          []byte // scratch for building responses and control frames
 	tlsOut       []byte // scratch for ciphertext
 	plain        []byte // scratch for TLS plaintext
 	inflated     []byte // scratch for inflated messages
-	inflatedUsed uint32 // tick of its last use
+	inflatedUsed uint32 // tick of its last use, while it is large
+	parkAt       uint32 // tick at which l.parking is parked
 	local        any    // the handler's per-loop value (see Conn.LoopLocal)
 }
 
 func newLoop(e *Engine, el gnet.EventLoop) *loop {
 	l := &loop{eng: e, el: el}
+	l.stampReads = e.opts.IdleTimeout > 0 || e.opts.PingInterval > 0
+	l.wake.init(l)
 	l.runFn = func(context.Context) error {
 		l.drain()
 		return nil
@@ -81,18 +84,11 @@ func (l *loop) markReady(c *Conn) {
 	l.wakeLocked()
 }
 
+// requestTick asks the loop to run onTick. Safe from any goroutine (the
+// wake timer calls it).
 func (l *loop) requestTick() {
 	l.mu.Lock()
 	l.tickDue = true
-	l.wakeLocked()
-}
-
-// requestPoll asks the loop to re-check its congested connections only
-// (the fast tick while some are congested): the timing wheel must keep its
-// own pace, or every deadline would fire up to five times too early.
-func (l *loop) requestPoll() {
-	l.mu.Lock()
-	l.pollDue = true
 	l.wakeLocked()
 }
 
@@ -126,13 +122,13 @@ func (l *loop) enter() {
 func (l *loop) drain() {
 	for {
 		l.mu.Lock()
-		if len(l.ready) == 0 && len(l.tasks) == 0 && !l.tickDue && !l.pollDue {
+		if len(l.ready) == 0 && len(l.tasks) == 0 && !l.tickDue {
 			l.scheduled = false
 			l.mu.Unlock()
 			return
 		}
-		ready, tasks, tickDue, pollDue := l.ready, l.tasks, l.tickDue, l.pollDue
-		l.ready, l.tasks, l.tickDue, l.pollDue = l.spareReady[:0], l.spareTasks[:0], false, false
+		ready, tasks, tickDue := l.ready, l.tasks, l.tickDue
+		l.ready, l.tasks, l.tickDue = l.spareReady[:0], l.spareTasks[:0], false
 		l.mu.Unlock()
 
 		for i, fn := range tasks {
@@ -145,8 +141,6 @@ func (l *loop) drain() {
 		}
 		if tickDue {
 			l.onTick()
-		} else if pollDue {
-			l.checkCongested()
 		}
 		l.spareReady, l.spareTasks = ready[:0], tasks[:0]
 	}
@@ -179,23 +173,10 @@ func (l *loop) removeConn(c *Conn) {
 	c.loopIdx = -1
 }
 
-// onTick advances the timing wheel and re-checks congested connections.
-func (l *loop) onTick() {
-	l.now++
-	l.wheel.advance(l.onTimer)
-	l.checkCongested()
-	l.parkDeflaters()
-	if cap(l.inflated) > 1<<20 && l.now-l.inflatedUsed > inflateKeepTicks {
-		l.inflated = nil // a large inflate buffer unused for a minute
-	}
-}
-
-// inflateKeepTicks is how long a large inflate scratch buffer stays.
-const inflateKeepTicks = uint32(time.Minute / tick)
-
 // parkDeflaters returns the compression writers of connections with server
 // context takeover that sent during the last tick, keeping only their
-// window: an idle connection then holds 32 KiB instead of ~1 MB.
+// window: an idle connection then holds 32 KiB instead of ~1 MB. The loop
+// wakes for it one tick after the first of them sent.
 func (l *loop) parkDeflaters() {
 	for i, c := range l.parking {
 		c.mu.Lock()
@@ -228,8 +209,5 @@ func (l *loop) checkCongested() {
 		}
 	}
 	clear(l.congested[len(keep):])
-	if len(keep) == 0 && len(l.congested) > 0 {
-		l.eng.congestion.Add(-1)
-	}
 	l.congested = keep
 }

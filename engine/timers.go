@@ -10,11 +10,11 @@ func (l *loop) armOpenTimers(c *Conn) {
 	o := &l.eng.opts
 	switch {
 	case o.PingInterval > 0 && (o.IdleTimeout <= 0 || o.PingInterval < o.IdleTimeout):
-		l.wheel.schedule(c, ticksFor(o.PingInterval))
+		l.scheduleIn(c, ticksFor(o.PingInterval))
 	case o.IdleTimeout > 0:
-		l.wheel.schedule(c, ticksFor(o.IdleTimeout))
+		l.scheduleIn(c, ticksFor(o.IdleTimeout))
 	default:
-		l.wheel.unschedule(c)
+		l.timers.unschedule(c)
 	}
 }
 
@@ -70,6 +70,6 @@ func (l *loop) idleCheck(c *Conn) {
 		next = idle - elapsed
 	}
 	if next > 0 {
-		l.wheel.schedule(c, next)
+		l.scheduleIn(c, next)
 	}
 }

@@ -23,7 +23,9 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 		return gnet.None
 	}
 	if c.inputStalled() {
-		c.lastRead = l.now // the peer is alive, just not being read
+		if l.stampReads {
+			c.lastRead = l.clockTick() // the peer is alive, just not being read
+		}
 		setFlag(&c.lflags, lPingOut, false)
 		if int64(gc.InboundBuffered()+c.heldLen()) > l.stallLimit(c) {
 			l.enter()
@@ -58,7 +60,9 @@ func (e *Engine) OnTraffic(gc gnet.Conn) gnet.Action {
 func (l *loop) onInput(c *Conn, buf []byte) (consumed int) {
 	consumed = len(buf) // also the answer after a panic: the connection is failing
 	defer l.contain(c)
-	c.lastRead = l.now
+	if l.stampReads {
+		c.lastRead = l.clockTick()
+	}
 	setFlag(&c.lflags, lPingOut, false)
 	if c.lflags&lLinger != 0 {
 		return len(buf) // a lingering close discards input

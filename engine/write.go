@@ -125,11 +125,16 @@ func (l *loop) flush(c *Conn) {
 	}
 	setFlag(&c.sflags, sInReady, false)
 	state := c.state
+	firstParking := false
 	if x := c.x.Load(); x != nil && x.deflater != nil && c.sflags&sParkListed == 0 && x.deflater.Holding() {
 		setFlag(&c.sflags, sParkListed, true)
 		l.parking = append(l.parking, c)
+		firstParking = len(l.parking) == 1
 	}
 	c.mu.Unlock()
+	if firstParking {
+		l.noteParking()
+	}
 	if state == stateClosed {
 		l.eng.putLarge(buf)
 		putBuf(cipher)
@@ -192,7 +197,7 @@ func (l *loop) afterWrite(c *Conn, ob int) {
 	if ob > 0 && c.lflags&lCongested == 0 {
 		setFlag(&c.lflags, lCongested, true)
 		if len(l.congested) == 0 {
-			l.eng.congestion.Add(1)
+			l.noteCongested()
 		}
 		l.congested = append(l.congested, c)
 	}
