@@ -3,7 +3,7 @@ GO      ?= go
 ADDR    ?= 127.0.0.1:8080
 FUZZTIME ?= 60s
 
-.PHONY: run test test-short lint vet deps fuzz bench bench-quick conformance loadtest soak build
+.PHONY: run test test-short lint vet deps fuzz bench bench-quick conformance loadtest soak build cluster
 
 build:
 	$(GO) build -o wsloop ./cmd/wsloop
@@ -38,6 +38,7 @@ fuzz:
 	$(GO) test ./codec/ -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./codec/ -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./codec/ -run '^$$' -fuzz '^FuzzInflate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzValidTopic$$' -fuzztime $(FUZZTIME)
 
 ## bench: Go micro-benchmarks, then the peer comparison (full, < 20 min)
 bench:
@@ -64,3 +65,17 @@ conformance: build
 ## loadtest: 10,000 echo connections against a running `make run`
 loadtest:
 	$(GO) run ./cmd/wsloop loadtest -url ws://$(ADDR)/echo -scenario echo -conns 10000 -duration 30s
+
+## cluster: NATS and three nodes on loopback (demo pages on 127.0.0.1:8081-8083); Ctrl-C stops all.
+## The nodes keep retrying until NATS is up, so no start order is needed.
+CLUSTER_NATS ?= 127.0.0.1:4222
+CLUSTER_HOST ?= 127.0.0.1
+cluster: build
+	@./wsloop nats -addr $(CLUSTER_NATS) & n=$$!; pids="$$n"; \
+	trap 'kill $$pids 2>/dev/null; wait; echo "cluster stopped"' EXIT; trap 'exit 0' INT TERM; \
+	for i in 1 2 3; do \
+	  ./wsloop serve -addr $(CLUSTER_HOST):808$$i -nats nats://$(CLUSTER_NATS) -node node$$i -log 0 & pids="$$pids $$!"; \
+	done; \
+	sleep 1; echo; echo "cluster up: NATS on nats://$(CLUSTER_NATS)"; \
+	for i in 1 2 3; do echo "  node$$i: demo http://$(CLUSTER_HOST):808$$i/  pub/sub ws://$(CLUSTER_HOST):808$$i/pubsub  chat ws://$(CLUSTER_HOST):808$$i/chat"; done; \
+	echo "open two nodes' pages in two tabs and chat; Ctrl-C stops all"; wait

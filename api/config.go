@@ -187,6 +187,14 @@ type Config struct {
 	DisconnectStatusCode        int    `ws:"DisconnectStatusCode" default:"1000" range:"0,4999" engine:"DisconnectCode" doc:"close code used by Disconnect"`
 	DisconnectStatusDescription string `ws:"DisconnectStatusDescription" default:"" engine:"DisconnectReason" doc:"close reason used by Disconnect"`
 
+	// MaxTopicLength bounds a topic name in bytes.
+	MaxTopicLength int `ws:"MaxTopicLength" default:"128" range:"0,65536" engine:"MaxTopicLength" doc:"longest topic name in bytes"`
+	// MaxSubscriptions bounds the topics one connection subscribes to.
+	MaxSubscriptions int `ws:"MaxSubscriptions" default:"128" range:"0,1048576" engine:"MaxSubscriptions" doc:"topics one connection may subscribe to"`
+	// MaxPublishSize bounds a Publish payload, and a bridged Broadcast's
+	// (the default is NATS's default max_payload).
+	MaxPublishSize int `ws:"MaxPublishSize" default:"1048576" range:"0,1073741824" engine:"MaxPublishSize" doc:"largest Publish payload, and bridged Broadcast's, in bytes"`
+
 	// TLS turns on wss:// when non-nil and Enabled.
 	TLS *TLSConfig
 

@@ -18,6 +18,30 @@
 // are valid only during the call. Every Server method is safe to call from
 // any goroutine.
 //
+// # Topics
+//
+// Topics follow the uWebSockets pub/sub model: Server.Subscribe puts a
+// connection on a named topic, Server.Publish sends one message to every
+// subscriber. Each event loop keeps its own index from topic to its
+// subscribers, so a publish takes no global lock, is framed (and compressed,
+// for connections without server context takeover) once per loop, reaches
+// each subscriber in the same single write per connection as Broadcast, and
+// costs in proportion to the topic's subscribers, not to the server's
+// connections. A connection's subscriptions end when it closes.
+//
+// Topic names map to NATS subject tokens: at most Config.MaxTopicLength
+// bytes of letters, digits, '-' and '_', with '.' separating non-empty
+// tokens (no '*', '>' or spaces). Config.MaxSubscriptions bounds one
+// connection's topics and Config.MaxPublishSize a payload; each limit has
+// its error (ErrTopicInvalid, ErrTopicTooLong, ErrTooManySubscriptions,
+// ErrPayloadTooLarge).
+//
+// Delivery is at-most-once: a subscriber whose outbound queue is full is
+// skipped (Metrics.TopicDropped) or closed with 1008, following
+// Config.SlowConsumer. With a Bridge (Server.SetBridge; package cluster
+// implements one on NATS) publishes and unfiltered broadcasts also reach the
+// other nodes, which deliver them with PublishLocal and BroadcastLocal.
+//
 // # Mapping from the WebSocketServer component
 //
 // Properties:
@@ -50,6 +74,10 @@
 //	DoEvents                       Server.DoEvents (returns at once: the loops deliver events themselves)
 //	Ping (later editions)          Server.Ping(id, payload)
 //	(beyond) Broadcast             Server.Broadcast(format, msg, filter): framed and compressed once, one task per loop
+//	(beyond) Topics                Server.Subscribe(id, topic), Server.Unsubscribe, Server.Publish(topic, format, msg),
+//	                               Server.Subscribers(topic), Server.Topics(); framed once per loop, no global lock
+//	(beyond) Cluster               Server.SetBridge(Bridge) (package cluster implements Bridge on NATS),
+//	                               Server.PublishLocal, Server.BroadcastLocal for messages from other nodes
 //
 // Events:
 //
@@ -118,6 +146,9 @@
 //	CloseTimeout                 CloseTimeout (default 5s): bound of the closing handshake and final drain
 //	DisconnectStatusCode         DisconnectStatusCode (default 1000; 0..4999): close code used by Disconnect
 //	DisconnectStatusDescription  DisconnectStatusDescription: close reason used by Disconnect
+//	MaxTopicLength               MaxTopicLength (default 128; 0..65536): longest topic name in bytes
+//	MaxSubscriptions             MaxSubscriptions (default 128; 0..1048576): topics one connection may subscribe to
+//	MaxPublishSize               MaxPublishSize (default 1048576; 0..1073741824): largest Publish payload, and bridged Broadcast's, in bytes
 //	UseSSL                       TLS.Enabled (default false): serve wss://
 //	SSLCertStorePassword         TLS.Password: password of the PKCS#12 store
 //	SSLCertSubject               TLS.CertSubject: required subject (common name or DN) of the certificate ("" or * = any)

@@ -54,7 +54,7 @@ func mapEngineFields() []engineField {
 
 // engineOptions translates Config into engine options: the tagged fields
 // by engineFields, then the few that are computed (the address, the
-// allowed-clients prefixes, the TLS configuration).
+// allowed-clients prefixes, the topic interest hook, the TLS configuration).
 func (s *Server) engineOptions() (engine.Options, error) {
 	c := &s.cfg
 	if err := c.checkEnums(); err != nil {
@@ -84,6 +84,7 @@ func (s *Server) engineOptions() (engine.Options, error) {
 	if code := c.DisconnectStatusCode; code != 0 && (code > 0xffff || !codec.ValidSendCloseCode(uint16(code))) {
 		return engine.Options{}, fmt.Errorf("%w: DisconnectStatusCode %d", ErrBadCloseCode, code)
 	}
+	o.OnInterest = s.interest
 	if o.TLS, err = c.TLS.build(s); err != nil {
 		return engine.Options{}, err
 	}

@@ -39,6 +39,17 @@ var (
 	ErrReadOnly = errors.New("wsloop: setting is read-only now")
 	// ErrBadCloseCode: DisconnectWith was given a code that may not be sent.
 	ErrBadCloseCode = engine.ErrBadCloseCode
+	// ErrTopicInvalid: a topic name is empty or has characters other than
+	// letters, digits, '-', '_' and '.' between non-empty tokens (names
+	// must map to NATS subjects: no '*', '>' or spaces).
+	ErrTopicInvalid = engine.ErrTopicInvalid
+	// ErrTopicTooLong: a topic name is over Config.MaxTopicLength bytes.
+	ErrTopicTooLong = engine.ErrTopicTooLong
+	// ErrTooManySubscriptions: the connection already has
+	// Config.MaxSubscriptions topics.
+	ErrTooManySubscriptions = engine.ErrTooManySubscriptions
+	// ErrPayloadTooLarge: a published payload is over Config.MaxPublishSize.
+	ErrPayloadTooLarge = engine.ErrPayloadTooLarge
 	// ErrUnsupported: the setting names something Go's crypto/tls cannot do.
 	ErrUnsupported = errors.New("wsloop: not supported")
 )

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/gobwas/httphead"
@@ -161,4 +162,61 @@ func Example_limits() {
 	// Output:
 	// https://chat.example.com accepted
 	// https://evil.example refused: 403
+}
+
+// Topics: a connection subscribes to named topics, and a publish reaches
+// every subscriber of its topic, framed once per event loop. Here "join
+// ROOM" subscribes and anything else is said to the room "lobby".
+func Example_topics() {
+	var srv *api.Server
+	srv = api.New(api.Config{LocalHost: "127.0.0.1", BufferMessage: true}, api.Events{
+		OnDataIn: func(e *api.DataInEvent) {
+			if room, ok := strings.CutPrefix(string(e.Data), "join "); ok {
+				// Names map to NATS subjects: letters, digits, '-', '_', '.'.
+				if err := srv.Subscribe(e.ConnectionID, room); err != nil {
+					_ = srv.SendText(e.ConnectionID, err.Error())
+					return
+				}
+				_ = srv.SendText(e.ConnectionID, "joined "+room)
+				return
+			}
+			_ = srv.Publish("lobby", e.DataFormat, e.Data)
+		},
+	})
+	if err := srv.Listen(); err != nil {
+		panic(err)
+	}
+	defer srv.Shutdown(context.Background())
+
+	say := func(c net.Conn, text string) string {
+		_ = wsutil.WriteClientText(c, []byte(text))
+		reply, _, _ := wsutil.ReadServerData(c)
+		return string(reply)
+	}
+	var clients []net.Conn
+	for _, room := range []string{"lobby", "lobby", "kitchen"} {
+		c, _, _, err := ws.Dial(context.Background(), "ws://"+srv.Addr()+"/")
+		if err != nil {
+			panic(err)
+		}
+		defer c.Close()
+		fmt.Println(say(c, "join "+room)) // once the reply is here, publishes reach c
+		clients = append(clients, c)
+	}
+	fmt.Println(say(clients[2], "join no spaces"))
+	fmt.Println("lobby subscribers:", srv.Subscribers("lobby"))
+
+	_ = wsutil.WriteClientText(clients[2], []byte("hello lobby")) // the kitchen speaks to the lobby
+	for _, c := range clients[:2] {
+		msg, _, _ := wsutil.ReadServerData(c)
+		fmt.Println(string(msg))
+	}
+	// Output:
+	// joined lobby
+	// joined lobby
+	// joined kitchen
+	// wsloop: topic name invalid (letters, digits, '-', '_', and '.' between non-empty tokens)
+	// lobby subscribers: 2
+	// hello lobby
+	// hello lobby
 }

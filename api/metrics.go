@@ -21,6 +21,9 @@ type Metrics struct {
 	IdleTimeouts     uint64
 	Panics           uint64 // event handlers that panicked
 	InflatedOffLoop  uint64 // compressed messages larger than InlineInflateSize, inflated by a worker
+	Published        uint64 // topic publishes delivered on this node (its own and those from other nodes)
+	TopicDeliveries  uint64 // topic messages queued to a subscriber
+	TopicDropped     uint64 // topic deliveries skipped because the subscriber's queue was full (WouldBlock policy)
 	BufferedBytes    int64  // bytes the memory budget (MaxBufferedBytes) counts now
 	BufferWaiting    int    // connections waiting for the memory budget now
 	BufferCloses     uint64 // connections closed with 1013: still waiting for the budget after BufferWaitTimeout, or past MaxPausedBytes meanwhile
@@ -46,6 +49,9 @@ func metricsOf(e *engine.Engine) Metrics {
 		IdleTimeouts:     m.IdleTimeouts.Load(),
 		Panics:           m.Panics.Load(),
 		InflatedOffLoop:  m.InflatedOffLoop.Load(),
+		Published:        m.Published.Load(),
+		TopicDeliveries:  m.TopicDeliveries.Load(),
+		TopicDropped:     m.TopicDropped.Load(),
 		BufferedBytes:    e.BudgetInUse(),
 		BufferWaiting:    e.BudgetWaiting(),
 		BufferCloses:     m.BudgetCloses.Load(),

@@ -97,16 +97,24 @@ func (t Target) UserData() any { return t.c.UserData() }
 // the message in order with what was sent to it before. A receiver whose
 // outbound queue is full is closed with 1008 (CloseSlowConsumer) or skipped
 // for this message (WouldBlock: Metrics.BroadcastDropped counts it, and
-// OnReadyToSend fires once its queue drains).
+// OnReadyToSend fires once its queue drains). With a Bridge set, a nil
+// filter also sends it to every other node (see Publish); over
+// MaxPublishSize it is then refused with ErrPayloadTooLarge.
 func (s *Server) Broadcast(format DataFormat, p []byte, filter func(Target) bool) error {
 	e := s.engine()
 	if e == nil {
 		return ErrServerClosed
 	}
-	var f func(*engine.Conn) bool
-	if filter != nil {
-		f = func(c *engine.Conn) bool { return filter(Target{c}) }
+	if filter == nil {
+		if err := s.checkBridgedBroadcast(e, p); err != nil {
+			return err
+		}
+		e.Broadcast(opOf(format), p, nil)
+		if b := s.currentBridge(); b != nil {
+			b.Broadcast(format, p)
+		}
+		return nil
 	}
-	e.Broadcast(opOf(format), p, f)
+	e.Broadcast(opOf(format), p, func(c *engine.Conn) bool { return filter(Target{c}) })
 	return nil
 }

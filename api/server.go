@@ -20,6 +20,7 @@ type Server struct {
 	events   Events
 	eng      *engine.Engine
 	logLevel atomic.Int32
+	bridge   atomic.Pointer[Bridge] // see SetBridge
 }
 
 // New returns a server with the given settings and event handlers. Nothing

@@ -91,6 +91,9 @@ var settingCases = map[string]struct{ set, want, bad string }{
 	"sslmaxconcurrenthandshakes":  {"8", "8", "-1"},
 	"logsslpackets":               {"true", "true", "x"},
 	"sslenablerenegotiation":      {"false", "false", ""},
+	"maxtopiclength":              {"64", "64", "-1"},
+	"maxsubscriptions":            {"1000", "1000", "many"},
+	"maxpublishsize":              {"65536", "65536", "2000000000"},
 }
 
 // Every name in the settings table is covered by settingCases, and each

@@ -133,6 +133,7 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	}
 	l.timers.unschedule(c)
 	l.removeConn(c)
+	l.dropTopics(c)
 	c.releaseBuffers()
 	if c.tls != nil {
 		c.tls.Release()

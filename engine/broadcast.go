@@ -15,9 +15,28 @@ import (
 // Metrics.BroadcastDropped; ReadyToSend fires once it drains).
 // It returns the number of loops the message was handed to.
 func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) int {
-	plain := bytebufferpool.Get()
+	plain, comp := e.frameOnce(op, p)
+	var fg *guard.Guard[func(*Conn) bool]
+	if filter != nil {
+		g := guard.New(filter)
+		fg = &g
+	}
+	var loops int
+	for _, l := range e.loopList() {
+		loops++
+		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), fg) })
+	}
+	// The frame buffer is shared by the loops' tasks; it is garbage
+	// collected after the last one ran rather than returned to the pool.
+	return loops
+}
+
+// frameOnce frames p for many receivers: plain always, and comp, the
+// message compressed without context takeover, when permessage-deflate is
+// on and p is over its threshold. plain comes from the pool.
+func (e *Engine) frameOnce(op codec.OpCode, p []byte) (plain *bytebufferpool.ByteBuffer, comp []byte) {
+	plain = bytebufferpool.Get()
 	plain.B = codec.AppendFrame(plain.B[:0], op, true, p)
-	var comp []byte
 	if e.opts.Deflate.Enabled && !e.opts.Deflate.ServerContextTakeover && e.opts.Deflate.ShouldCompress(len(p)) {
 		d := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true,
 			ServerMaxWindowBits: e.opts.Deflate.ServerMaxWindowBits}, e.opts.Deflate.Level)
@@ -27,77 +46,98 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 		}
 		d.Release()
 	}
-	fg, filtered := guard.New(filter), filter != nil
-	var loops int
-	e.eachLoop(func(l *loop) {
-		loops++
-		l.postOrdered(func(l *loop) { l.broadcast(plain.B, comp, len(p), fg, filtered) })
-	})
-	// The frame buffer is shared by the loops' tasks; it is garbage
-	// collected after the last one ran rather than returned to the pool.
-	return loops
+	return plain, comp
 }
 
 // broadcast queues a pre-framed message on this loop's open connections
-// that filter accepts (all when not filtered). Loop only.
-func (l *loop) broadcast(plain, comp []byte, n int, filter guard.Guard[func(*Conn) bool], filtered bool) {
-	e := l.eng
-	// Backwards, so that a connection closed by a failed write (swap-removed
-	// from l.conns) neither skips nor repeats anyone.
-	for i := len(l.conns) - 1; i >= 0; i-- {
-		if i >= len(l.conns) {
-			continue
-		}
-		c := l.conns[i]
-		if c.state != stateOpen || (filtered && !l.callFilter(&filter, c)) {
-			continue
-		}
-		frame := plain
-		c.mu.Lock()
-		if c.state != stateOpen {
-			c.mu.Unlock()
-			continue
-		}
-		x := c.x.Load()
-		if comp != nil && x != nil && x.deflater != nil && x.deflParams.ServerNoContextTakeover &&
-			(x.deflParams.ServerMaxWindowBits == 0 || x.deflParams.ServerMaxWindowBits >= e.opts.Deflate.ServerMaxWindowBits) {
-			frame = comp
-		}
-		if c.queuedLocked() >= e.opts.MaxOutbound {
-			// A receiver that is not reading must not make its queue grow
-			// without bound: close it (PolicyClose) or skip this message
-			// for it (PolicyWouldBlock; counted in BroadcastDropped, and
-			// ReadyToSend fires once it drains).
-			if e.opts.SlowConsumer == PolicyClose {
-				c.mu.Unlock()
-				e.metrics.SlowConsumers.Add(1)
-				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
-				l.drainAndClose(c)
-				continue
-			}
-			setFlag(&c.sflags, sWantReady, true)
-			c.mu.Unlock()
-			e.metrics.BroadcastDropped.Add(1)
-			continue
-		}
-		if x != nil && x.st.started && x.st.left > 0 {
-			// A streamed message is half sent: no other data frame may
-			// come between its fragments; the broadcast follows it.
-			if x.st.deferred == nil {
-				x.st.deferred = bytebufferpool.Get()
-			}
-			x.st.deferred.B = append(x.st.deferred.B, frame...)
-		} else {
-			// Appended, not written: drain flushes ready connections after
-			// running every queued task, so all the broadcasts waiting on
-			// this loop reach a connection in one write (under load, one
-			// syscall per connection for many messages, not one each).
-			c.appendRawLocked(frame)
-		}
-		c.msgsOut.Add(1)
-		c.bytesOut.Add(uint64(n))
-		c.mu.Unlock()
-		e.metrics.MessagesOut.Add(1)
-		e.metrics.BytesOut.Add(uint64(n))
+// that filter accepts (all when nil). Loop only.
+func (l *loop) broadcast(plain, comp []byte, n int, filter *guard.Guard[func(*Conn) bool]) {
+	if _, dropped := l.fanOut(&l.conns, plain, comp, n, filter); dropped > 0 {
+		l.eng.metrics.BroadcastDropped.Add(dropped)
 	}
+}
+
+// fanOut queues a pre-framed message of n payload bytes on the open
+// connections of *list that filter accepts (nil = all), adds the
+// messages sent to the engine's counters once, and returns how many were
+// queued and how many skipped because their queue was full. Loop only.
+func (l *loop) fanOut(list *[]*Conn, plain, comp []byte, n int, filter *guard.Guard[func(*Conn) bool]) (sent, dropped uint64) {
+	// Backwards, so that a connection closed on the way (swap-removed from
+	// the list) neither skips nor repeats anyone.
+	for i := len(*list) - 1; i >= 0; i-- {
+		if i >= len(*list) {
+			continue
+		}
+		c := (*list)[i]
+		if c.state != stateOpen || (filter != nil && !l.callFilter(filter, c)) {
+			continue
+		}
+		switch l.queueFramed(c, plain, comp, n) {
+		case delivered:
+			sent++
+		case skipped:
+			dropped++
+		}
+	}
+	m := &l.eng.metrics
+	m.MessagesOut.Add(sent)
+	m.BytesOut.Add(sent * uint64(n))
+	return sent, dropped
+}
+
+// Outcomes of queueFramed.
+const (
+	delivered = iota // queued
+	skipped          // the queue was full (PolicyWouldBlock)
+	notSent          // not open, or closed as a slow consumer
+)
+
+// queueFramed queues a pre-framed message of n payload bytes on c, choosing
+// comp for connections that can read it (permessage-deflate without server
+// context takeover, a window at least as large). The frames are appended,
+// not written: drain flushes ready connections after running every queued
+// task, so all the messages waiting on this loop reach a connection in one
+// write. The caller adds the engine-wide counters once per task. Loop only.
+func (l *loop) queueFramed(c *Conn, plain, comp []byte, n int) int {
+	e := l.eng
+	frame := plain
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return notSent
+	}
+	x := c.x.Load()
+	if comp != nil && x != nil && x.deflater != nil && x.deflParams.ServerNoContextTakeover &&
+		(x.deflParams.ServerMaxWindowBits == 0 || x.deflParams.ServerMaxWindowBits >= e.opts.Deflate.ServerMaxWindowBits) {
+		frame = comp
+	}
+	if c.queuedLocked() >= e.opts.MaxOutbound {
+		// A receiver that is not reading must not make its queue grow
+		// without bound: close it (PolicyClose) or skip this message for
+		// it (PolicyWouldBlock; ReadyToSend fires once it drains).
+		if e.opts.SlowConsumer == PolicyClose {
+			c.mu.Unlock()
+			e.metrics.SlowConsumers.Add(1)
+			l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
+			l.drainAndClose(c)
+			return notSent
+		}
+		setFlag(&c.sflags, sWantReady, true)
+		c.mu.Unlock()
+		return skipped
+	}
+	if x != nil && x.st.started && x.st.left > 0 {
+		// A streamed message is half sent: no other data frame may come
+		// between its fragments; this message follows it.
+		if x.st.deferred == nil {
+			x.st.deferred = bytebufferpool.Get()
+		}
+		x.st.deferred.B = append(x.st.deferred.B, frame...)
+	} else {
+		c.appendRawLocked(frame)
+	}
+	c.msgsOut.Add(1)
+	c.bytesOut.Add(uint64(n))
+	c.mu.Unlock()
+	return delivered
 }

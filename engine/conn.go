@@ -85,6 +85,7 @@ type connExtra struct {
 	heldOff  int                        // how much of held was processed
 	parked   *inflateJob                // an inflated message waiting for AcceptData
 	inflater *codec.Inflater
+	lsubs    []lsub // places in the loops' topic lists
 	// memory budget (budget.go)
 	resv       int64       // bytes reserved for the message being assembled
 	bw         *budgetWait // the queued request while lBudget is set
@@ -99,6 +100,7 @@ type connExtra struct {
 	deflParams codec.DeflateParams //
 	st         stream              // a message sent in pieces (MessageLength, SendReader)
 	busy       int                 // interruptible operations in progress (SendReader)
+	topics     []*topic            // subscriptions (each holds a count in its topic)
 
 	// set on the loop before Connected, read-only afterwards
 	subproto string

@@ -6,7 +6,8 @@
 // (handshake deadline, idle timeout, automatic ping, close-reply wait) with
 // one wake timer per loop, armed only while a deadline is set,
 // bounded outbound queues with back-pressure, sends from any goroutine,
-// broadcast, the connection registry and shutdown, the Origin check, the
+// broadcast, topics (per-loop subscriber indexes; see topics.go), the
+// connection registry and shutdown, the Origin check, the
 // per-source-address limits and a memory budget for the whole server
 // (budget.go).
 //

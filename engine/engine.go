@@ -31,9 +31,13 @@ type Engine struct {
 	perIP   *ipLimits // nil when both per-IP limits are off
 	budget  *budget   // nil when MaxBufferedBytes < 0
 
-	loopsMu sync.Mutex
-	loops   sync.Map // gnet.EventLoop -> *loop
-	loopSet []*loop
+	loopsMu  sync.Mutex
+	loops    sync.Map // gnet.EventLoop -> *loop
+	loopSet  []*loop
+	loopSnap atomic.Pointer[[]*loop] // a copy of loopSet, read without the lock
+
+	topics   topicTable
+	pubTasks sync.Pool // *pubTask
 
 	started time.Time // New; Conn.since counts seconds from it
 	// clock returns the monotonic time since started; the loops' deadlines
@@ -67,6 +71,7 @@ func New(opts Options, h Handler) (*Engine, error) {
 	e.opts.HTTPHandler = nil // reachable only through e.user, which recovers
 	e.clock = func() time.Duration { return time.Since(e.started) }
 	e.inflaters.max = opts.InflateWorkers
+	e.initTopics()
 	e.perIP = newIPLimits(&e.opts, e.started)
 	e.budget = newBudget(&e.opts)
 	e.inflateBudget = max(0, opts.InflateInline)
@@ -218,16 +223,30 @@ func (e *Engine) loopOf(el gnet.EventLoop) *loop {
 		return l.(*loop)
 	}
 	l := newLoop(e, el)
-	e.loops.Store(el, l)
-	e.loopSet = append(e.loopSet, l)
+	e.addLoop(el, l)
 	return l
 }
 
+// addLoop lists a new loop. e.loopsMu is held.
+func (e *Engine) addLoop(el any, l *loop) {
+	l.idx = len(e.loopSet)
+	e.loops.Store(el, l)
+	e.loopSet = append(e.loopSet, l)
+	snap := append([]*loop(nil), e.loopSet...)
+	e.loopSnap.Store(&snap)
+}
+
+// loopList returns the loops started so far, without taking a lock (the
+// broadcast and publish paths). The slice must not be modified.
+func (e *Engine) loopList() []*loop {
+	if p := e.loopSnap.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 func (e *Engine) eachLoop(fn func(*loop)) {
-	e.loopsMu.Lock()
-	loops := append([]*loop(nil), e.loopSet...)
-	e.loopsMu.Unlock()
-	for _, l := range loops {
+	for _, l := range e.loopList() {
 		fn(l)
 	}
 }

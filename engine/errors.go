@@ -16,4 +16,9 @@ var (
 	ErrRefused        = errors.New("wsloop: connection refused by policy")
 	ErrBadCloseCode   = errors.New("wsloop: close code not allowed to be sent")
 	ErrControlTooLong = errors.New("wsloop: control frame payload over 125 bytes")
+
+	ErrTopicInvalid         = errors.New("wsloop: topic name invalid (letters, digits, '-', '_', and '.' between non-empty tokens)")
+	ErrTopicTooLong         = errors.New("wsloop: topic name over MaxTopicLength")
+	ErrTooManySubscriptions = errors.New("wsloop: connection over MaxSubscriptions")
+	ErrPayloadTooLarge      = errors.New("wsloop: publish payload over MaxPublishSize")
 )

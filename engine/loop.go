@@ -15,6 +15,7 @@ import (
 type loop struct {
 	eng *Engine
 	el  gnet.EventLoop
+	idx int // position in Engine.loopSet
 
 	mu        sync.Mutex
 	ready     []*Conn       // connections with pending output
@@ -39,13 +40,14 @@ type loop struct {
 	wake         loopWake
 	req          codec.Request
 	resp         OpenResponse
-	out          []byte // scratch for building responses and control frames
-	tlsOut       []byte // scratch for ciphertext
-	plain        []byte // scratch for TLS plaintext
-	inflated     []byte // scratch for inflated messages
-	inflatedUsed uint32 // tick of its last use, while it is large
-	parkAt       uint32 // tick at which l.parking is parked
-	local        any    // the handler's per-loop value (see Conn.LoopLocal)
+	out          []byte                // scratch for building responses and control frames
+	tlsOut       []byte                // scratch for ciphertext
+	plain        []byte                // scratch for TLS plaintext
+	inflated     []byte                // scratch for inflated messages
+	inflatedUsed uint32                // tick of its last use, while it is large
+	parkAt       uint32                // tick at which l.parking is parked
+	local        any                   // the handler's per-loop value (see Conn.LoopLocal)
+	topics       map[string]*loopTopic // this loop's subscribers per topic
 }
 
 func newLoop(e *Engine, el gnet.EventLoop) *loop {

@@ -20,6 +20,9 @@ type Metrics struct {
 	IdleTimeouts     atomic.Uint64
 	Panics           atomic.Uint64 // event callbacks that panicked
 	InflatedOffLoop  atomic.Uint64 // compressed messages larger than InflateInline, inflated by a worker
+	Published        atomic.Uint64 // topic publishes delivered on this node (local and from other nodes)
+	TopicDeliveries  atomic.Uint64 // topic messages queued to a subscriber
+	TopicDropped     atomic.Uint64 // topic deliveries skipped: the subscriber's queue was full
 	BudgetCloses     atomic.Uint64 // connections closed with 1013: over MaxPausedBytes or BufferWait while waiting for the memory budget
 }
 

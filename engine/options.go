@@ -35,6 +35,9 @@ const (
 	DefaultMaxPausedBytes   = 1 << 20
 	DefaultMaxFrameSize     = 0 // outgoing messages are not fragmented
 	DefaultInflateInline    = 256 << 10
+	DefaultMaxTopicLength   = 128
+	DefaultMaxSubscriptions = 128
+	DefaultMaxPublishSize   = 1 << 20 // NATS's default max_payload
 	tick                    = 50 * time.Millisecond
 	fastTick                = 10 * time.Millisecond
 )
@@ -101,6 +104,17 @@ type Options struct {
 	// least 1. More wait in a queue without a goroutine.
 	InflateWorkers int
 
+	// MaxTopicLength bounds a topic name in bytes; 0 = DefaultMaxTopicLength.
+	MaxTopicLength int
+	// MaxSubscriptions bounds the topics one connection subscribes to;
+	// 0 = DefaultMaxSubscriptions.
+	MaxSubscriptions int
+	// MaxPublishSize bounds a published payload; 0 = DefaultMaxPublishSize.
+	MaxPublishSize int
+	// OnInterest is called when the node gains its first subscriber of a
+	// topic (on) or loses its last (off). Calls for one topic are made in
+	// order, under a lock: it must not block nor call back into topics.
+	OnInterest func(topic string, on bool)
 	// MaxBufferedBytes bounds the bytes the whole server holds for
 	// messages being received (assembled or inflated) and for outbound
 	// queues; a connection that would exceed it waits with its reads
@@ -147,6 +161,15 @@ func (o *Options) normalize() {
 	}
 	if o.InflateInline == 0 {
 		o.InflateInline = DefaultInflateInline
+	}
+	if o.MaxTopicLength <= 0 {
+		o.MaxTopicLength = DefaultMaxTopicLength
+	}
+	if o.MaxSubscriptions <= 0 {
+		o.MaxSubscriptions = DefaultMaxSubscriptions
+	}
+	if o.MaxPublishSize <= 0 {
+		o.MaxPublishSize = DefaultMaxPublishSize
 	}
 	if o.MaxBufferedBytes == 0 {
 		o.MaxBufferedBytes = defaultBudget()

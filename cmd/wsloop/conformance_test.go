@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,15 +17,7 @@ import (
 func TestConformanceQuick(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) {
-			f, err := parseServeFlags([]string{"-addr", "127.0.0.1:0", "-compress=" + strconv.FormatBool(compress),
-				"-max-outbound", "4194304"}, io.Discard)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := f.config(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := serveConfig(t, "-addr", "127.0.0.1:0", "-compress="+strconv.FormatBool(compress), "-max-outbound", "4194304")
 			a, err := startApp(cfg)
 			if err != nil {
 				t.Fatal(err)

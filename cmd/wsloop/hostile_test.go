@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"strconv"
 	"strings"
@@ -22,15 +21,8 @@ func TestHostileAgainstServe(t *testing.T) {
 	const maxMessage = 1 << 20
 	// An 8 MiB memory budget: the budget attack's 60 messages of 960 KiB
 	// do not all fit, so some wait and get 1013 after a second.
-	f, err := parseServeFlags([]string{"-addr", "127.0.0.1:0", "-compress", "-max-message", strconv.Itoa(maxMessage),
-		"-max-outbound", "1048576", "-handshake-timeout", "1s", "-max-buffered", "8388608", "-buffer-wait", "1s"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := f.config(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := serveConfig(t, "-addr", "127.0.0.1:0", "-compress", "-max-message", strconv.Itoa(maxMessage),
+		"-max-outbound", "1048576", "-handshake-timeout", "1s", "-max-buffered", "8388608", "-buffer-wait", "1s")
 	a, err := startApp(cfg)
 	if err != nil {
 		t.Fatal(err)

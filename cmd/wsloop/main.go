@@ -1,7 +1,8 @@
 // Command wsloop runs the wsloop WebSocket server (serve), the load
 // generator (loadtest) and the conformance suite (conformance).
 //
-//	wsloop serve [-addr 127.0.0.1:8080] [flags]
+//	wsloop serve [-addr 127.0.0.1:8080] [-nats URL -node NAME] [flags]
+//	wsloop nats [-addr 127.0.0.1:4222]
 //	wsloop loadtest -url ws://127.0.0.1:8080/echo -scenario echo -conns 1000
 //	wsloop conformance -url ws://127.0.0.1:8080/echo
 package main
@@ -21,7 +22,8 @@ import (
 const usage = `usage: wsloop <command> [flags]
 
 commands:
-  serve        run the WebSocket server (/echo, /chat, demo page at /, /healthz, /metrics)
+  serve        run the WebSocket server (/echo, /chat, /pubsub, demo page at /, /healthz, /metrics, /cluster)
+  nats         run an embedded NATS server, to try a cluster with nothing installed
   loadtest     drive load against any ws:// or wss:// server
   conformance  run the RFC 6455/7692 conformance suite against an echo endpoint
 
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "loadtest":
 		return loadtest.Main(ctx, args[1:], stdout, stderr)
+	case "nats":
+		return natsCmd(ctx, args[1:], stdout, stderr)
 	case "conformance":
 		return conformance.Main(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":

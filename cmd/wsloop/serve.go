@@ -25,10 +25,11 @@ type serveFlags struct {
 	tlsKey     string
 	selfSigned bool
 	pprof      string
+	cluster    clusterFlags
 }
 
 // ownFlags are the serve flags that are not Config settings.
-var ownFlags = []string{"addr", "tls-cert", "tls-key", "tls-self-signed", "pprof"}
+var ownFlags = []string{"addr", "tls-cert", "tls-key", "tls-self-signed", "pprof", "nats", "node", "nats-embed", "nats-prefix"}
 
 func newServeFlags(stderr io.Writer) (*serveFlags, *flag.FlagSet) {
 	f := &serveFlags{}
@@ -40,6 +41,7 @@ func newServeFlags(stderr io.Writer) (*serveFlags, *flag.FlagSet) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for -tls-cert")
 	fs.BoolVar(&f.selfSigned, "tls-self-signed", false, "serve wss:// with a fresh self-signed certificate (demos)")
 	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060)")
+	f.cluster.register(fs)
 	return f, fs
 }
 
@@ -73,9 +75,11 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 	return cfg, nil
 }
 
-// app is the demo application: /echo echoes, /chat is a broadcast room.
+// app is the demo application: /echo echoes, /chat is a room on a topic
+// (shared by every node of a cluster), /pubsub speaks the pub/sub protocol.
 type app struct {
-	srv *api.Server
+	srv     *api.Server
+	cluster *clusterState
 }
 
 func (a *app) events() api.Events {
@@ -84,8 +88,12 @@ func (a *app) events() api.Events {
 			if e.DataFormat == api.DataPong {
 				return
 			}
-			if isChat(a.srv.UserData(e.ConnectionID)) {
-				_ = a.srv.Broadcast(e.DataFormat, e.Data, func(t api.Target) bool { return isChat(t.UserData()) })
+			switch ud := a.srv.UserData(e.ConnectionID); {
+			case isChat(ud):
+				_ = a.srv.Publish(chatTopic, e.DataFormat, e.Data)
+				return
+			case isPubsub(ud):
+				a.pubsubIn(e)
 				return
 			}
 			_ = a.srv.SendMessage(e.ConnectionID, e.DataFormat, e.Data)
@@ -96,8 +104,15 @@ func (a *app) events() api.Events {
 			case "/echo", "/":
 			case "/chat":
 				_ = a.srv.SetUserData(e.ConnectionID, chatRoom{})
+			case "/pubsub":
+				_ = a.srv.SetUserData(e.ConnectionID, pubsubConn{})
 			default:
-				e.StatusCode, e.Reason = http.StatusNotFound, "no WebSocket endpoint at "+path+" (try /echo or /chat)"
+				e.StatusCode, e.Reason = http.StatusNotFound, "no WebSocket endpoint at "+path+" (try /echo, /chat or /pubsub)"
+			}
+		},
+		OnConnected: func(e *api.ConnectedEvent) {
+			if isChat(a.srv.UserData(e.ConnectionID)) {
+				_ = a.srv.Subscribe(e.ConnectionID, chatTopic)
 			}
 		},
 	}
@@ -123,6 +138,8 @@ func (a *app) httpHandler() http.Handler {
 	}
 	mux.HandleFunc("/echo", upgrade)
 	mux.HandleFunc("/chat", upgrade)
+	mux.HandleFunc("/pubsub", upgrade)
+	mux.HandleFunc("GET /cluster", func(w http.ResponseWriter, r *http.Request) { a.cluster.handle(w, r) })
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
@@ -133,14 +150,30 @@ func (a *app) httpHandler() http.Handler {
 	return mux
 }
 
-// startApp starts the demo application's server with cfg.
-func startApp(cfg api.Config) (*app, error) {
+// startApp starts the demo application's server with cfg, joined to the
+// cluster that cf names (if any).
+func startApp(cfg api.Config, cf ...clusterFlags) (*app, error) {
 	a := &app{}
 	cfg.HTTPHandler = a.httpHandler()
 	a.srv = api.New(cfg, a.events())
-	if err := a.srv.Listen(); err != nil {
+	var c clusterFlags
+	if len(cf) > 0 {
+		c = cf[0]
+	}
+	cs, err := joinCluster(a.srv, &c, clusterLogger(cfg))
+	if err != nil {
 		return nil, err
 	}
+	a.cluster = cs
+	if err := a.srv.Listen(); err != nil {
+		cs.close()
+		return nil, err
+	}
+	scheme := "http"
+	if cfg.TLS != nil {
+		scheme = "https"
+	}
+	cs.run(a.srv, scheme+"://"+a.srv.Addr()+"/")
 	return a, nil
 }
 
@@ -158,7 +191,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if f.pprof != "" {
 		startPprof(f.pprof, stderr)
 	}
-	a, err := startApp(cfg)
+	a, err := startApp(cfg, f.cluster)
 	if err != nil {
 		fmt.Fprintln(stderr, "wsloop: listen:", err)
 		return 1
@@ -170,11 +203,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addr := net.JoinHostPort(cfg.LocalHost, strconv.Itoa(a.srv.LocalPort()))
 	fmt.Fprintf(stdout, "wsloop listening on %s://%s  (demo page: %s://%s/  echo: %s://%s/echo  chat: %s://%s/chat)\n",
 		wsScheme, addr, scheme, addr, wsScheme, addr, wsScheme, addr)
+	printCluster(stdout, a, f.cluster)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "wsloop: shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := a.srv.Shutdown(sctx); err != nil {
+	err = a.srv.Shutdown(sctx)
+	a.cluster.close()
+	if err != nil {
 		fmt.Fprintln(stderr, "wsloop: shutdown:", err)
 		return 1
 	}

@@ -67,3 +67,18 @@ func TestServeFlagsConfig(t *testing.T) {
 		t.Error("-max-outbound -1 accepted")
 	}
 }
+
+// serveConfig parses serve flags as the command does and returns the
+// server's configuration.
+func serveConfig(t testing.TB, args ...string) api.Config {
+	t.Helper()
+	f, err := parseServeFlags(args, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.config(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}

@@ -13,24 +13,10 @@
 "use strict";
 
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
-const { chromium } = require("playwright-core");
+const { drive, expect, watchErrors } = require("./browser_common.js");
 
 const TIMEOUT_MS = 15000;
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-function expect(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
 
 // watchHandshakes records the Sec-WebSocket-Extensions answer of every WebSocket
 // handshake a page makes, keyed by URL path, through the DevTools protocol.
@@ -50,114 +36,69 @@ async function watchHandshakes(context, page) {
   return seen;
 }
 
-async function main() {
-  const [base, mode, outDir] = process.argv.slice(2);
-  if (!base || (mode !== "on" && mode !== "off") || !outDir) {
-    console.error("usage: node browser_demo.js http://127.0.0.1:PORT on|off OUT_DIR");
-    return 2;
-  }
-  const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "wsloop-chromium-"));
-  let context;
-  let step = "launch";
-  let passed = 0;
-  const t0 = Date.now();
-  const ok = (name) => {
-    passed++;
-    console.log(`ok ${name}`);
-    console.log(`   (${name}: ${Date.now() - t0} ms since start)`);
-  };
-  const pageErrors = [];
-  try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: ARGS,
-      timeout: TIMEOUT_MS,
-      viewport: { width: 900, height: 800 },
-    });
-    console.log(`playwright-core ${require("playwright-core/package.json").version}, ` +
-      `chromium ${context.browser() ? context.browser().version() : "(persistent)"}, compression ${mode}`);
-    context.setDefaultTimeout(TIMEOUT_MS);
-    ok("launch");
-
-    step = "open-two-pages";
-    const a = context.pages()[0] || (await context.newPage());
-    const b = await context.newPage();
-    const handshakesA = await watchHandshakes(context, a);
-    for (const p of [a, b]) {
-      p.on("pageerror", (e) => pageErrors.push(String(e)));
-      p.on("console", (m) => {
-        // A missing favicon is not the page's fault; any other console error is.
-        if (m.type() === "error" && !/favicon\.ico$/.test(m.location().url || "")) {
-          pageErrors.push("console: " + m.text());
-        }
-      });
-      await p.goto(base + "/", { waitUntil: "load" });
-      await p.waitForFunction(() => document.getElementById("status").textContent === "connected");
-    }
-    ok("open-two-pages");
-
-    step = "chat";
-    const token = "hello from page A " + Date.now();
-    await a.fill("#msg", token);
-    await a.click("#send");
-    await b.waitForFunction((t) => document.getElementById("log").textContent.includes(t), token);
-    await a.waitForFunction((t) => document.getElementById("log").textContent.includes(t), token);
-    expect((await a.inputValue("#msg")) === "", "input not cleared after send");
-    ok("chat");
-
-    step = "echo";
-    await a.click("#ping");
-    await a.waitForSelector('#echo[data-done="1"]');
-    const echoText = await a.textContent("#echo");
-    expect(/^100 round trips, [0-9.]+ ms each$/.test(echoText), `#echo says ${JSON.stringify(echoText)}`);
-    console.log(`   #echo: ${echoText}`);
-    ok("echo");
-
-    step = "compression";
-    const deadline = Date.now() + TIMEOUT_MS;
-    while ((!handshakesA["/chat"] || !handshakesA["/echo"]) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    console.log(`   handshakes: ${JSON.stringify(handshakesA)}`);
-    for (const p of ["/chat", "/echo"]) {
-      const h = handshakesA[p];
-      expect(h && h.status === 101, `no 101 handshake seen for ${p}`);
-      if (mode === "on") expect(/permessage-deflate/.test(h.ext), `${p}: permessage-deflate not negotiated`);
-      else expect(h.ext === "", `${p}: unexpected extension ${h.ext}`);
-    }
-    ok("compression");
-
-    step = "metrics";
-    await a.waitForFunction(() => document.querySelectorAll("#metrics tr").length >= 7);
-    ok("metrics");
-
-    step = "screenshot";
-    const shot = path.join(outDir, `demo-${mode}.png`);
-    await a.screenshot({ path: shot, fullPage: true });
-    const png = fs.readFileSync(shot);
-    expect(png.length > 1000, `screenshot is ${png.length} bytes`);
-    expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), "not a PNG");
-    console.log(`   screenshot: ${shot} (${png.length} bytes)`);
-    ok("screenshot");
-
-    step = "page-errors";
-    expect(pageErrors.length === 0, "page errors: " + pageErrors.join("; "));
-    ok("page-errors");
-    console.log(`PASS ${passed} cases`);
-    return 0;
-  } catch (e) {
-    console.log(`FAIL ${step}: ${e && e.stack ? e.stack : e}`);
-    if (pageErrors.length) console.log("page errors: " + pageErrors.join("; "));
-    return 1;
-  } finally {
-    if (context) await context.close().catch(() => {});
-    fs.rmSync(userDataDir, { recursive: true, force: true });
-  }
+const [base, mode, outDir] = process.argv.slice(2);
+if (!base || (mode !== "on" && mode !== "off") || !outDir) {
+  console.error("usage: node browser_demo.js http://127.0.0.1:PORT on|off OUT_DIR");
+  process.exit(2);
 }
 
-main().then((code) => process.exit(code), (e) => {
-  console.log("FAIL main: " + e);
-  process.exit(1);
+drive({ timeout: TIMEOUT_MS, viewport: { width: 900, height: 800 } }, async (run, context) => {
+  console.log(`playwright-core ${require("playwright-core/package.json").version}, ` +
+    `chromium ${context.browser() ? context.browser().version() : "(persistent)"}, compression ${mode}`);
+  run.ok("launch");
+
+  run.step = "open-two-pages";
+  const a = context.pages()[0] || (await context.newPage());
+  const b = await context.newPage();
+  const handshakesA = await watchHandshakes(context, a);
+  for (const p of [a, b]) {
+    watchErrors(run, p);
+    await p.goto(base + "/", { waitUntil: "load" });
+    await p.waitForFunction(() => document.getElementById("status").textContent === "connected");
+  }
+  run.ok("open-two-pages");
+
+  run.step = "chat";
+  const token = "hello from page A " + Date.now();
+  await a.fill("#msg", token);
+  await a.click("#send");
+  await b.waitForFunction((t) => document.getElementById("log").textContent.includes(t), token);
+  await a.waitForFunction((t) => document.getElementById("log").textContent.includes(t), token);
+  expect((await a.inputValue("#msg")) === "", "input not cleared after send");
+  run.ok("chat");
+
+  run.step = "echo";
+  await a.click("#ping");
+  await a.waitForSelector('#echo[data-done="1"]');
+  const echoText = await a.textContent("#echo");
+  expect(/^100 round trips, [0-9.]+ ms each$/.test(echoText), `#echo says ${JSON.stringify(echoText)}`);
+  console.log(`   #echo: ${echoText}`);
+  run.ok("echo");
+
+  run.step = "compression";
+  const deadline = Date.now() + TIMEOUT_MS;
+  while ((!handshakesA["/chat"] || !handshakesA["/echo"]) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  console.log(`   handshakes: ${JSON.stringify(handshakesA)}`);
+  for (const p of ["/chat", "/echo"]) {
+    const h = handshakesA[p];
+    expect(h && h.status === 101, `no 101 handshake seen for ${p}`);
+    if (mode === "on") expect(/permessage-deflate/.test(h.ext), `${p}: permessage-deflate not negotiated`);
+    else expect(h.ext === "", `${p}: unexpected extension ${h.ext}`);
+  }
+  run.ok("compression");
+
+  run.step = "metrics";
+  await a.waitForFunction(() => document.querySelectorAll("#metrics tr").length >= 7);
+  run.ok("metrics");
+
+  run.step = "screenshot";
+  const shot = path.join(outDir, `demo-${mode}.png`);
+  await a.screenshot({ path: shot, fullPage: true });
+  const png = fs.readFileSync(shot);
+  expect(png.length > 1000, `screenshot is ${png.length} bytes`);
+  expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), "not a PNG");
+  console.log(`   screenshot: ${shot} (${png.length} bytes)`);
+  run.ok("screenshot");
 });
