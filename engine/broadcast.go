@@ -35,7 +35,7 @@ func (e *Engine) Broadcast(op codec.OpCode, p []byte, filter func(*Conn) bool) i
 // message compressed without context takeover, when permessage-deflate is
 // on and p is over its threshold. plain comes from the pool.
 func (e *Engine) frameOnce(op codec.OpCode, p []byte) (plain *bytebufferpool.ByteBuffer, comp []byte) {
-	plain = bytebufferpool.Get()
+	plain = getBuf()
 	plain.B = codec.AppendFrame(plain.B[:0], op, true, p)
 	if e.opts.Deflate.Enabled && !e.opts.Deflate.ServerContextTakeover && e.opts.Deflate.ShouldCompress(len(p)) {
 		d := codec.NewDeflater(codec.DeflateParams{ServerNoContextTakeover: true, ClientNoContextTakeover: true,
@@ -130,7 +130,7 @@ func (l *loop) queueFramed(c *Conn, plain, comp []byte, n int) int {
 		// A streamed message is half sent: no other data frame may come
 		// between its fragments; this message follows it.
 		if x.st.deferred == nil {
-			x.st.deferred = bytebufferpool.Get()
+			x.st.deferred = getBuf()
 		}
 		x.st.deferred.B = append(x.st.deferred.B, frame...)
 	} else {

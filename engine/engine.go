@@ -135,6 +135,7 @@ func (e *Engine) start() error {
 		// burn a quarter of a core on an idle server); each loop has its own
 		// wake timer, armed only when it has a deadline (wake.go).
 		gnet.WithLogger(quietLogger{}),
+		gnet.WithReadBufferCap(e.opts.ReadBufferSize),
 	}
 	if e.opts.KeepAlive > 0 {
 		gopts = append(gopts, gnet.WithTCPKeepAlive(e.opts.KeepAlive), gnet.WithTCPKeepInterval(e.opts.KeepInterval))

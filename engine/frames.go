@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
 )
 
@@ -64,7 +63,7 @@ func (l *loop) onData(c *Conn, ev *codec.Event) {
 		}
 		x := c.ext()
 		if x.msg == nil {
-			x.msg = bytebufferpool.Get()
+			x.msg = getBuf()
 		}
 		if e.budget != nil {
 			l.reserveFrame(c, x, len(ev.Payload))

@@ -1,9 +1,5 @@
 package engine
 
-import (
-	"github.com/valyala/bytebufferpool"
-)
-
 // The input gate: why a connection's input is not read now, and the one
 // path that resumes it.
 //
@@ -171,7 +167,7 @@ func (l *loop) onTLSPlain(c *Conn, plain []byte) {
 func (l *loop) hold(c *Conn, p []byte) {
 	x := c.ext()
 	if x.held == nil {
-		x.held = bytebufferpool.Get()
+		x.held = getBuf()
 	}
 	x.held.B = append(x.held.B, p...)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 
-	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/codec"
 )
 
@@ -25,7 +24,7 @@ func (l *loop) onHandshakeBytes(c *Conn, p []byte) []byte {
 			return nil
 		default: // the head is split across reads
 			x = c.ext()
-			x.hs = bytebufferpool.Get()
+			x.hs = getBuf()
 			x.hs.B = append(x.hs.B, p...)
 			return nil
 		}
@@ -54,7 +53,7 @@ func (l *loop) onHandshakeBytes(c *Conn, p []byte) []byte {
 	}
 	ok := l.answerRequest(c, head)
 	if x != nil && x.hs != nil {
-		bytebufferpool.Put(x.hs)
+		putBuf(x.hs)
 		x.hs = nil
 	}
 	if !ok {

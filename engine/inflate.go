@@ -145,7 +145,7 @@ func (j *inflateJob) inflate() {
 // InflateInline bytes to a worker, and stops reading c until it is
 // delivered. Loop only.
 func (l *loop) inflateAsync(c *Conn, x *connExtra, op codec.OpCode, payload []byte) {
-	in := bytebufferpool.Get()
+	in := getBuf()
 	in.B = append(in.B[:0], payload...)
 	c.holdInput(holdInflating)
 	l.eng.metrics.InflatedOffLoop.Add(1)

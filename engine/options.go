@@ -35,6 +35,7 @@ const (
 	DefaultMaxPausedBytes   = 1 << 20
 	DefaultMaxFrameSize     = 0 // outgoing messages are not fragmented
 	DefaultInflateInline    = 256 << 10
+	DefaultReadBufferSize   = 256 << 10
 	DefaultMaxTopicLength   = 128
 	DefaultMaxSubscriptions = 128
 	DefaultMaxPublishSize   = 1 << 20 // NATS's default max_payload
@@ -55,6 +56,13 @@ type Options struct {
 	KeepInterval  time.Duration
 	SocketRecvBuf int // SO_RCVBUF; 0 = OS default
 	SocketSendBuf int // SO_SNDBUF; 0 = OS default
+	// ReadBufferSize is the most one read takes from a socket. Each loop
+	// has one such buffer, shared by its connections (gnet's
+	// ReadBufferCap, rounded up to a power of two). It is larger than
+	// gnet's 64 KiB default so that a 64 KiB message (64 KiB plus its
+	// header) can arrive in one read and be delivered without assembly.
+	// 0 = DefaultReadBufferSize.
+	ReadBufferSize int
 
 	AllowedClients []netip.Prefix // empty = everyone
 	MaxConnections int            // 0 = unlimited; beyond it new connections get HTTP 503
@@ -158,6 +166,9 @@ func (o *Options) normalize() {
 	}
 	if o.DecompressedLimit <= 0 {
 		o.DecompressedLimit = o.MaxMessageSize
+	}
+	if o.ReadBufferSize <= 0 {
+		o.ReadBufferSize = DefaultReadBufferSize
 	}
 	if o.InflateInline == 0 {
 		o.InflateInline = DefaultInflateInline

@@ -42,10 +42,10 @@ func (c *Conn) Send(op codec.OpCode, p []byte, compress int) error {
 // send lands behind them. c.mu is held.
 func (c *Conn) beginLocked() (b *bytebufferpool.ByteBuffer, deferred bool) {
 	if c.loop.ordered.Load() > 0 {
-		return bytebufferpool.Get(), true
+		return getBuf(), true
 	}
 	if c.pending == nil {
-		c.pending = bytebufferpool.Get()
+		c.pending = getBuf()
 	}
 	return c.pending, false
 }
@@ -66,14 +66,14 @@ func (c *Conn) commitLocked(b *bytebufferpool.ByteBuffer, deferred bool) {
 			c.appendRawLocked(b.B)
 		}
 		c.mu.Unlock()
-		bytebufferpool.Put(b)
+		putBuf(b)
 	})
 }
 
 // abortLocked drops a send's buffer after a failure. c.mu is held.
 func (c *Conn) abortLocked(b *bytebufferpool.ByteBuffer, deferred bool) {
 	if deferred {
-		bytebufferpool.Put(b)
+		putBuf(b)
 	}
 }
 

@@ -102,7 +102,7 @@ func (c *Conn) sendPiece(p []byte, wait bool) error {
 		c.eng().metrics.MessagesOut.Add(1)
 		if x.st.deferred != nil { // broadcasts that arrived mid-stream
 			b.B = append(b.B, x.st.deferred.B...)
-			bytebufferpool.Put(x.st.deferred)
+			putBuf(x.st.deferred)
 			x.st.deferred = nil
 		}
 	}

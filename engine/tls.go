@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 
-	"github.com/valyala/bytebufferpool"
 	"github.com/wsloop/wsloop/tlsbridge"
 )
 
@@ -227,7 +226,7 @@ func (l *loop) sendCloseNotify(c *Conn) {
 // that is still to be encrypted. c.mu is held.
 func (c *Conn) appendRawCipherLocked(p []byte) {
 	if c.cipher == nil {
-		c.cipher = bytebufferpool.Get()
+		c.cipher = getBuf()
 	}
 	c.cipher.B = append(c.cipher.B, p...)
 	c.markReadyLocked()

@@ -370,7 +370,7 @@ func (pt *pubTask) release() {
 	if pt.refs.Add(-1) != 0 {
 		return
 	}
-	bytebufferpool.Put(pt.plain)
+	putBuf(pt.plain)
 	pt.plain, pt.comp, pt.name = nil, nil, ""
 	pt.eng.pubTasks.Put(pt)
 }

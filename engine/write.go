@@ -14,7 +14,7 @@ import (
 // flush. c.mu is held.
 func (c *Conn) appendRawLocked(p []byte) {
 	if c.pending == nil {
-		c.pending = bytebufferpool.Get()
+		c.pending = getBuf()
 	}
 	c.pending.B = append(c.pending.B, p...)
 	c.markReadyLocked()
@@ -38,10 +38,10 @@ func (c *Conn) appendMessageLocked(dst *bytebufferpool.ByteBuffer, op codec.OpCo
 	rsv1 := false
 	var tmp *bytebufferpool.ByteBuffer
 	if x := c.x.Load(); compress && x != nil && x.deflater != nil && e.opts.Deflate.ShouldCompress(len(p)) {
-		tmp = bytebufferpool.Get()
+		tmp = getBuf()
 		out, err := x.deflater.Compress(tmp.B[:0], p)
 		if err != nil {
-			bytebufferpool.Put(tmp)
+			putBuf(tmp)
 			return err
 		}
 		tmp.B = out
@@ -84,7 +84,7 @@ func (c *Conn) appendMessageLocked(dst *bytebufferpool.ByteBuffer, op codec.OpCo
 	}
 	dst.B = b
 	if tmp != nil {
-		bytebufferpool.Put(tmp)
+		putBuf(tmp)
 	}
 	c.msgsOut.Add(1)
 	c.bytesOut.Add(uint64(len(p)))
@@ -175,19 +175,6 @@ func (l *loop) flush(c *Conn) {
 		}
 	}
 	l.afterWrite(c, c.gc.OutboundBuffered())
-}
-
-// putBuf returns b to the pool, but leaves a buffer larger than
-// dropBufferAbove to the garbage collector: the pool would keep a few
-// large messages' worth of memory alive for good.
-func putBuf(b *bytebufferpool.ByteBuffer) {
-	if b == nil {
-		return
-	}
-	if cap(b.B) > dropBufferAbove {
-		b.B = nil
-	}
-	bytebufferpool.Put(b)
 }
 
 // afterWrite records gnet's outbound backlog, closes drained closing
