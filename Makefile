@@ -3,12 +3,12 @@ GO      ?= go
 ADDR    ?= 127.0.0.1:8080
 FUZZTIME ?= 60s
 
-.PHONY: run test test-short lint vet deps fuzz bench bench-quick conformance loadtest soak build cluster
+.PHONY: run test test-short lint vet cross deps fuzz bench bench-quick conformance loadtest soak build cluster
 
 build:
 	$(GO) build -o wsloop ./cmd/wsloop
 
-## run: the server with the demo page, /echo, /chat, /healthz, /metrics
+## run: the server with the demo page, /echo, /chat, /healthz, /metrics (Prometheus), /metrics.json
 run:
 	$(GO) run ./cmd/wsloop serve -addr $(ADDR)
 
@@ -25,13 +25,20 @@ test-short: lint
 deps:
 	bash .ci/install-deps.sh
 
-lint: vet
+lint: vet cross
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
 	cd bench && $(GO) vet ./...
 	cd interop/goclient && $(GO) vet ./...
+
+## cross: vet everything for the other platforms gnet runs on (kqueue), and
+## build for windows, where Listen returns engine.ErrPlatform
+CROSS ?= darwin/arm64 darwin/amd64 freebsd/amd64
+cross:
+	@for p in $(CROSS); do echo "go vet ./... for $$p"; GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./... || exit 1; done
+	GOOS=windows GOARCH=amd64 $(GO) build ./...
 
 ## fuzz: each fuzz target for FUZZTIME (default 60s)
 fuzz:

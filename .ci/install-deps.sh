@@ -3,6 +3,7 @@
 #   - Debian's python3-websockets (used through /usr/bin/python3, not a pyenv python),
 #   - Debian's chromium (driven headless by playwright-core; no browser download),
 #   - Node.js + npm (only if missing), then `npm ci` in interop/node,
+#   - Debian's prometheus (promtool lints /metrics; a test scrapes it with the server),
 #   - the Go modules of the nested module interop/goclient.
 # Runs apt-get update at most once, and only when something is missing.
 set -euo pipefail
@@ -16,6 +17,7 @@ if ! { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import websockets' 2>/dev
 	[ -x /usr/bin/python3 ] || missing+=(python3)
 fi
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+{ [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || missing+=(prometheus)
 # Node.js may come from another apt source (nodesource ships npm inside nodejs):
 # install Debian's packages only for what is really absent.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
@@ -35,6 +37,7 @@ fi
 echo "install-deps: python3-websockets $(/usr/bin/python3 -c 'import websockets; print(websockets.__version__)')"
 echo "install-deps: $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium: version unknown')"
 echo "install-deps: node $(node --version), npm $(npm --version 2>/dev/null)"
+echo "install-deps: $(/usr/bin/prometheus --version 2>&1 | head -n 1)"
 
 # Node clients: exact versions from package-lock.json. playwright-core never downloads a browser.
 # node_modules/.wsloop-lock records the lock file it was installed from.

@@ -204,7 +204,7 @@ type Config struct {
 	HTTPHandler http.Handler `ws:"-" engine:"HTTPHandler" doc:"answers requests that are not WebSocket upgrades (nil = 426)"`
 
 	// LogLevel selects OnLog and Logger output: 0 none, 1 info, 2 verbose, 3 debug.
-	LogLevel int `ws:"LogLevel" default:"0" range:"0,3" runtime:"true" flag:"log" doc:"log level: 0 none, 1 info, 2 verbose, 3 debug"`
+	LogLevel int `ws:"LogLevel" default:"0" range:"0,3" runtime:"true" flag:"log" doc:"log level: 0 none, 1 info (startup, errors, summaries), 2 verbose (a line per connection event), 3 debug"`
 	// Logger, when set, receives the same lines as OnLog.
 	Logger *slog.Logger `ws:"-" doc:"receives the same lines as OnLog"`
 }

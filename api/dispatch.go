@@ -70,6 +70,7 @@ func (a *dispatcher) OpenRequest(c *engine.Conn, req *codec.Request, resp *engin
 		StatusCode:   resp.Status,
 		Reason:       resp.Reason,
 		SubProtocol:  string(resp.Subprotocol),
+		Request:      c.HTTPRequest(),
 		header:       func(name string) string { return string(req.Header(name)) },
 	}
 	fn(ev)
@@ -87,6 +88,7 @@ func (a *dispatcher) OpenRequest(c *engine.Conn, req *codec.Request, resp *engin
 		resp.Headers = h
 	}
 	ev.ResponseHeaders = nil
+	ev.Request = nil
 	ev.header = nil
 }
 
@@ -151,7 +153,16 @@ func (a *dispatcher) ReadyToSend(c *engine.Conn) {
 
 var logTypes = [...]string{"", "Info", "Verbose", "Debug"}
 
-func (a *dispatcher) Log(c *engine.Conn, level int, msg string) {
+// slogLevels maps LogLevel 1 (info), 2 (verbose) and 3 (debug) to slog
+// levels: a Config.Logger whose handler shows Info prints level 1 only.
+var slogLevels = [...]slog.Level{0, slog.LevelInfo, slog.LevelDebug, slog.LevelDebug - 4}
+
+// SlogLevel returns the slog level that Config.Logger's handler must
+// enable to print wsloop's log lines up to LogLevel level (1 info,
+// 2 verbose, 3 debug).
+func SlogLevel(level int) slog.Level { return slogLevels[max(1, min(level, 3))] }
+
+func (a *dispatcher) Log(c *engine.Conn, level int, msg string, attrs ...slog.Attr) {
 	if level < 1 || level > 3 || int32(level) > a.s.logLevel.Load() {
 		return
 	}
@@ -160,18 +171,28 @@ func (a *dispatcher) Log(c *engine.Conn, level int, msg string) {
 		id = ConnID(c.ID())
 	}
 	if l := a.s.cfg.Logger; l != nil {
-		lv := slog.LevelInfo
-		if level >= 3 {
-			lv = slog.LevelDebug
+		all := make([]slog.Attr, 0, len(attrs)+2)
+		if c != nil {
+			all = append(all, slog.Uint64("conn", uint64(id)))
+			if ra := c.RemoteAddr(); ra != nil {
+				all = append(all, slog.String("remote", ra.String()))
+			}
 		}
-		l.LogAttrs(context.Background(), lv, msg, slog.Uint64("conn", uint64(id)), slog.String("type", logTypes[level]))
+		all = append(all, attrs...)
+		l.LogAttrs(context.Background(), slogLevels[level], msg, all...)
 	}
 	if fn := a.s.events.OnLog; fn != nil {
 		ev := &LogEvent{}
 		if c != nil {
 			ev = &a.events(c).log
 		}
-		*ev = LogEvent{ConnectionID: id, LogLevel: level, Message: msg, LogType: logTypes[level]}
+		// The component's LogEvent has one text: the message, then the
+		// attributes as key=value.
+		text := msg
+		for _, at := range attrs {
+			text += " " + at.String()
+		}
+		*ev = LogEvent{ConnectionID: id, LogLevel: level, Message: text, LogType: logTypes[level]}
 		fn(ev)
 	}
 }

@@ -171,7 +171,7 @@
 //	ReuseSSLSession              !TLS.SessionTicketsDisabled (default true): the negation of: session resumption with tickets off
 //	SSLMaxConcurrentHandshakes   TLS.MaxConcurrentHandshakes (default 64; 0..65536): TLS handshakes running at once; more wait in a queue without a goroutine
 //	LogSSLPackets                TLS.LogPackets (default false): log TLS packets (direction, length, first bytes) at debug level
-//	LogLevel                     LogLevel (default 0; 0..3; runtime; -log): log level: 0 none, 1 info, 2 verbose, 3 debug
+//	LogLevel                     LogLevel (default 0; 0..3; runtime; -log): log level: 0 none, 1 info (startup, errors, summaries), 2 verbose (a line per connection event), 3 debug
 //	SSLCertStoreType             TLSConfig (default PEMKEY_FILE): how SSLCertStore is read: PEMKEY_FILE (CertFile=KeyFile), PEMKEY_BLOB (CertPEM=KeyPEM), PFXFILE (PKCS12File), PFXBLOB (PKCS12, base64)
 //	SSLCertStore                 TLSConfig: the certificate file name or blob, as SSLCertStoreType says
 //	SSLEnabledProtocols          TLSConfig (default 15360): MinVersion/MaxVersion as the component's bitmask: TLS1.3 12288, TLS1.2 3072, TLS1.1 768, TLS1.0 192 (one contiguous range)
@@ -225,6 +225,12 @@
 // (would-block or close 1008), MaxPausedBytes, MaxBufferedBytes (a memory
 // budget for the whole server: waits, then 1013) with BufferWaitTimeout, HTTPHandler for
 // non-WebSocket requests, Metrics, EventLoops, ReusePort.
+//
+// Mounting in net/http: Server.Upgrade (or Server.Handler) takes an upgrade
+// request from any http.Server, mux or middleware chain and hands the
+// connection to the event loops (WebSocketOpenRequestEvent.Request is the
+// *http.Request). Prometheus: package promwsloop exports Metrics as a
+// prometheus.Collector.
 package api
 
 //go:generate go test . -run ^TestSettingsDoc$ -update

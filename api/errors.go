@@ -27,6 +27,9 @@ var (
 	ErrStreamInProgress = engine.ErrStreamInProgress
 	// ErrStreamOverrun: more bytes were sent than SetMessageLength announced.
 	ErrStreamOverrun = engine.ErrStreamOverrun
+	// ErrRefused: a connection was refused by a limit or policy (Upgrade
+	// beyond MaxConnections).
+	ErrRefused = engine.ErrRefused
 	// ErrMessageTooBig: a message exceeded MaxMessageSize (closed with 1009).
 	ErrMessageTooBig = errors.New("wsloop: message too big")
 	// ErrAlreadyListening: Listen was called on a running server.

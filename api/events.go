@@ -107,7 +107,12 @@ type WebSocketOpenRequestEvent struct {
 	ResponseHeaders http.Header
 	// DisableCompression refuses permessage-deflate for this connection.
 	DisableCompression bool
-	header             func(string) string
+	// Request is the net/http request of a connection mounted with
+	// Server.Upgrade (so that what middleware attached to it, such as an
+	// authenticated user in its Context, is reachable); nil for
+	// connections from wsloop's own listener.
+	Request *http.Request
+	header  func(string) string
 }
 
 // Header returns the first value of a request header (case-insensitive

@@ -61,20 +61,30 @@ func ParseAllowedClients(list string) ([]netip.Prefix, error) {
 // gnet.EventHandler.
 func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	e.metrics.Accepted.Add(1)
-	remote := addrPort(gc.RemoteAddr())
-	if e.shutting.Load() || !e.listening.Load() || !e.allowed(remote) ||
-		!e.accept(remote, addrPort(gc.LocalAddr())) {
+	m, _ := gc.Context().(*mountReq) // handed over by Mount
+	remoteA, localA := gc.RemoteAddr(), gc.LocalAddr()
+	if m != nil && m.remote != nil {
+		remoteA, localA = m.remote, m.local
+	}
+	remote := addrPort(remoteA)
+	// StopListening concerns wsloop's own listener only: mounted
+	// connections come through the application's.
+	if e.shutting.Load() || (m == nil && !e.listening.Load()) || !e.allowed(remote) ||
+		!e.accept(remote, addrPort(localA)) {
 		e.metrics.Refused.Add(1)
+		e.metrics.refuse(RefusedPolicy)
 		return nil, gnet.Close
 	}
 	if max := e.opts.MaxConnections; max > 0 && e.count.Load() >= int64(max) {
 		e.metrics.Refused.Add(1)
+		e.metrics.refuse(RefusedMaxConnections)
 		return resp503, gnet.Close
 	}
 	if e.perIP != nil {
 		if refusal := e.perIP.admit(remote.Addr()); refusal != nil {
 			e.metrics.Refused.Add(1)
 			e.metrics.RefusedPerIP.Add(1)
+			e.metrics.refuse(RefusedPerAddress)
 			return refusal, gnet.Close
 		}
 	}
@@ -89,7 +99,12 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	if l.stampReads {
 		c.lastRead = l.clockTick()
 	}
-	if e.bridge != nil {
+	if m != nil && m.remote != nil {
+		// Before the registry publishes c: other goroutines read them.
+		x := c.ext()
+		x.remote, x.local, x.pumpedTLS = m.remote, m.local, m.tls
+	}
+	if e.bridge != nil && m == nil {
 		// Before the registry publishes c: other goroutines read c.tls.
 		c.tls = e.bridge.NewConn(tlsTransport{c}, gc.RemoteAddr(), gc.LocalAddr())
 	}
@@ -99,6 +114,9 @@ func (e *Engine) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	l.addConn(c)
 	if e.opts.HandshakeTimeout > 0 {
 		l.scheduleIn(c, ticksFor(e.opts.HandshakeTimeout))
+	}
+	if m != nil {
+		l.openMounted(c, m)
 	}
 	return nil, gnet.None
 }
@@ -114,6 +132,11 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	l := c.loop
 	c.mu.Lock()
 	c.moveLocked(stateClosed)
+	connected := c.lflags&lConnected != 0
+	// Until Disconnected returns, the connection stays in the registry and
+	// its addresses readable (gnet clears them after OnClose), so that the
+	// handler can look up its info and user data one last time.
+	setFlag(&c.sflags, sDisconnecting, connected)
 	putBuf(c.pending)
 	putBuf(c.cipher)
 	c.pending, c.cipher = nil, nil
@@ -138,12 +161,12 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	if c.tls != nil {
 		c.tls.Release()
 	}
-	e.reg.remove(c.id)
 	e.count.Add(-1)
 	if e.perIP != nil {
-		e.perIP.release(addrPort(gc.RemoteAddr()).Addr())
+		e.perIP.release(addrPort(c.remoteAddrLoop()).Addr())
 	}
-	if c.lflags&lConnected != 0 {
+	if connected {
+		e.metrics.OpenWebSockets.Add(-1)
 		var code uint16
 		var reason string
 		if x != nil {
@@ -153,7 +176,11 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 			code = codec.CloseAbnormal
 		}
 		l.callDisconnected(c, code, reason)
+		c.mu.Lock()
+		setFlag(&c.sflags, sDisconnecting, false)
+		c.mu.Unlock()
 	}
+	e.reg.remove(c.id)
 	return gnet.None
 }
 

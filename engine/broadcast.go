@@ -52,7 +52,9 @@ func (e *Engine) frameOnce(op codec.OpCode, p []byte) (plain *bytebufferpool.Byt
 // broadcast queues a pre-framed message on this loop's open connections
 // that filter accepts (all when nil). Loop only.
 func (l *loop) broadcast(plain, comp []byte, n int, filter *guard.Guard[func(*Conn) bool]) {
-	if _, dropped := l.fanOut(&l.conns, plain, comp, n, filter); dropped > 0 {
+	sent, dropped := l.fanOut(&l.conns, plain, comp, n, filter)
+	l.eng.metrics.BroadcastDelivered.Add(sent)
+	if dropped > 0 {
 		l.eng.metrics.BroadcastDropped.Add(dropped)
 	}
 }

@@ -54,11 +54,12 @@ type Conn struct {
 
 // Connection flags, kept in two bytes (one per owner) to keep Conn small.
 const (
-	sInReady     uint8 = 1 << iota // listed in loop.ready
-	sWantReady                     // a send was refused; fire ReadyToSend on drain
-	sInterrupted                   // Interrupt woke the waiting senders
-	sSlowClosed                    // the slow-consumer close was posted (once)
-	sParkListed                    // listed in loop.parking
+	sInReady       uint8 = 1 << iota // listed in loop.ready
+	sWantReady                       // a send was refused; fire ReadyToSend on drain
+	sInterrupted                     // Interrupt woke the waiting senders
+	sSlowClosed                      // the slow-consumer close was posted (once)
+	sParkListed                      // listed in loop.parking
+	sDisconnecting                   // closed, its Disconnected event runs: addresses still readable
 )
 
 const (
@@ -110,6 +111,12 @@ type connExtra struct {
 	timeout    atomic.Int64 // send timeout in ns, when timeoutSet
 	timeoutSet atomic.Bool
 	userData   atomic.Value
+
+	// set before the connection is published, read-only afterwards: the
+	// client's addresses and transport of a connection mounted through a
+	// pump (the loop's socket is one end of a socket pair)
+	remote, local net.Addr
+	pumpedTLS     bool
 }
 
 // ext returns the connection's extra state, allocating it on first use.
@@ -144,7 +151,13 @@ func (c *Conn) TLSState() (tls.ConnectionState, bool) {
 }
 
 // IsTLS reports whether the connection uses TLS.
-func (c *Conn) IsTLS() bool { return c.tls != nil }
+func (c *Conn) IsTLS() bool {
+	if c.tls != nil {
+		return true
+	}
+	x := c.x.Load()
+	return x != nil && x.pumpedTLS
+}
 
 // ID returns the connection's identifier, unique for the life of the engine.
 func (c *Conn) ID() uint64 { return c.id }
@@ -153,9 +166,13 @@ func (c *Conn) ID() uint64 { return c.id }
 func (c *Conn) RemoteAddr() net.Addr {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// gnet clears its addresses only after OnClose, which takes c.mu.
-	if c.state == stateClosed {
+	// gnet clears its addresses only after OnClose, which clears
+	// sDisconnecting under c.mu before it returns.
+	if c.state == stateClosed && c.sflags&sDisconnecting == 0 {
 		return nil
+	}
+	if x := c.x.Load(); x != nil && x.remote != nil {
+		return x.remote
 	}
 	return c.gc.RemoteAddr()
 }
@@ -165,8 +182,11 @@ func (c *Conn) RemoteAddr() net.Addr {
 func (c *Conn) LocalAddr() net.Addr {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state == stateClosed {
+	if c.state == stateClosed && c.sflags&sDisconnecting == 0 {
 		return nil
+	}
+	if x := c.x.Load(); x != nil && x.local != nil {
+		return x.local
 	}
 	return c.gc.LocalAddr()
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/panjf2000/gnet/v2"
 	"github.com/wsloop/wsloop/codec"
 	"github.com/wsloop/wsloop/tlsbridge"
-	"golang.org/x/sys/unix"
 )
 
 // Engine is a running WebSocket server on gnet event loops. Create it with
@@ -46,6 +45,8 @@ type Engine struct {
 	gnetEng   gnet.Engine
 	port      int
 	startErr  chan error
+	loopsUp   chan struct{} // closed by the first OnTick: gnet's loops are registered
+	loopsOnce sync.Once
 	stopped   chan struct{}
 	runErr    error
 	listening atomic.Bool // accepting new connections
@@ -67,7 +68,7 @@ func New(opts Options, h Handler) (*Engine, error) {
 	if err := checkOriginPatterns(opts.Origins); err != nil {
 		return nil, err
 	}
-	e := &Engine{opts: opts, user: newUser(h, opts.HTTPHandler), reg: newRegistry(), startErr: make(chan error, 1), stopped: make(chan struct{}), started: time.Now()}
+	e := &Engine{opts: opts, user: newUser(h, opts.HTTPHandler), reg: newRegistry(), startErr: make(chan error, 1), loopsUp: make(chan struct{}), stopped: make(chan struct{}), started: time.Now()}
 	e.opts.HTTPHandler = nil // reachable only through e.user, which recovers
 	e.clock = func() time.Duration { return time.Since(e.started) }
 	e.inflaters.max = opts.InflateWorkers
@@ -101,6 +102,9 @@ func (e *Engine) Start() error {
 }
 
 func (e *Engine) start() error {
+	if err := platformSupported(); err != nil {
+		return err
+	}
 	host, portStr, err := net.SplitHostPort(e.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("wsloop: bad address %q: %w", e.opts.Addr, err)
@@ -130,10 +134,14 @@ func (e *Engine) start() error {
 		gnet.WithReusePort(e.opts.ReusePort),
 		gnet.WithReuseAddr(e.opts.ReuseAddr),
 		gnet.WithTCPNoDelay(nodelay),
-		// No gnet.WithTicker: the engine has no OnTick (BuiltinEventEngine's
-		// returns a zero delay, which made gnet's ticker goroutine spin and
-		// burn a quarter of a core on an idle server); each loop has its own
-		// wake timer, armed only when it has a deadline (wake.go).
+		// Mount registers connections while the loops run, which gnet
+		// supports only with a load balancer other than RoundRobin (whose
+		// counter is not synchronized).
+		gnet.WithLoadBalancing(gnet.LeastConnections),
+		// gnet's ticker only tells Start that the loops exist (see
+		// OnTick, which then sleeps for good); each loop has its own wake
+		// timer, armed only when it has a deadline (wake.go).
+		gnet.WithTicker(true),
 		gnet.WithLogger(quietLogger{}),
 		gnet.WithReadBufferCap(e.opts.ReadBufferSize),
 	}
@@ -168,7 +176,23 @@ func (e *Engine) start() error {
 	if err := <-e.startErr; err != nil {
 		return err
 	}
+	// gnet calls OnBoot before it creates its loops: wait for them, so that
+	// Mount (gnet's Register) finds them as soon as Start returns.
+	select {
+	case <-e.loopsUp:
+	case <-e.stopped:
+		return e.runErr
+	}
 	return nil
+}
+
+// OnTick is called by gnet's ticker goroutine, which gnet starts once its
+// event loops are registered: the first call tells Start they exist. It
+// then sleeps for the longest delay: deadlines are driven by each loop's
+// own wake timer, not by gnet's ticker. It implements gnet.EventHandler.
+func (e *Engine) OnTick() (time.Duration, gnet.Action) {
+	e.loopsOnce.Do(func() { close(e.loopsUp) })
+	return time.Duration(1<<63 - 1), gnet.None
 }
 
 // OnBoot records the gnet engine, learns the bound port and applies the
@@ -176,21 +200,7 @@ func (e *Engine) start() error {
 func (e *Engine) OnBoot(eng gnet.Engine) gnet.Action {
 	e.gnetEng = eng
 	e.running.Store(true)
-	if fd, err := eng.Dup(); err == nil {
-		if sa, err := unix.Getsockname(fd); err == nil {
-			switch a := sa.(type) {
-			case *unix.SockaddrInet4:
-				e.port = a.Port
-			case *unix.SockaddrInet6:
-				e.port = a.Port
-			}
-		}
-		if e.opts.Backlog > 0 {
-			// listen(2) on a listening socket updates its backlog.
-			_ = unix.Listen(fd, e.opts.Backlog)
-		}
-		_ = unix.Close(fd)
-	}
+	e.inspectListener(eng)
 	e.startErr <- nil
 	return gnet.None
 }

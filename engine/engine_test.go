@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -34,7 +35,7 @@ func (h *testHandler) OpenRequest(*Conn, *codec.Request, *OpenResponse) {}
 func (h *testHandler) Connected(*Conn)                                  { h.connected.Add(1) }
 func (h *testHandler) Disconnected(*Conn, uint16, string)               { h.disconnected.Add(1) }
 func (h *testHandler) ReadyToSend(*Conn)                                {}
-func (h *testHandler) Log(*Conn, int, string)                           {}
+func (h *testHandler) Log(*Conn, int, string, ...slog.Attr)             {}
 func (h *testHandler) LogLevel() int                                    { return 0 }
 func (h *testHandler) Error(_ *Conn, err error) {
 	h.mu.Lock()

@@ -38,10 +38,14 @@ const (
 	// (budget.go); beyond stallLimit the connection is closed with 1013
 	// rather than 1008.
 	holdBudget
+	// holdMounting: a connection mounted from net/http waits for the loop
+	// to answer the request Mount handed over (mount.go); input read
+	// meanwhile comes after it.
+	holdMounting
 )
 
 // stalling are the reasons that stop reading altogether.
-const stalling = holdPaused | holdInflating | holdParked | holdBudget
+const stalling = holdPaused | holdInflating | holdParked | holdBudget | holdMounting
 
 // holds returns every reason that holds c's input now. Loop only.
 func (c *Conn) holds() hold {
@@ -58,7 +62,7 @@ func (c *Conn) holds() hold {
 // inputStalled reports whether c must not read now (c.holds()&stalling !=
 // 0, without looking at held plaintext). Loop only.
 func (c *Conn) inputStalled() bool {
-	return c.gate&(holdInflating|holdParked|holdBudget) != 0 || (c.paused.Load() && c.state == stateOpen)
+	return c.gate&(holdInflating|holdParked|holdBudget|holdMounting) != 0 || (c.paused.Load() && c.state == stateOpen)
 }
 
 // holdInput adds a loop-owned reason to hold c's input. Loop only.
@@ -92,7 +96,7 @@ func (l *loop) stallLimit(c *Conn) int64 {
 // events waiting for no more bytes, then gnet's buffer through a wake-up.
 // Loop only.
 func (l *loop) resumeInput(c *Conn) {
-	if c.state == stateClosed || c.holds()&(holdPaused|holdInflating|holdBudget) != 0 {
+	if c.state == stateClosed || c.holds()&(holdPaused|holdInflating|holdBudget|holdMounting) != 0 {
 		return
 	}
 	x := c.x.Load()

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"log/slog"
 	"net/netip"
 
 	"github.com/wsloop/wsloop/codec"
@@ -34,8 +35,10 @@ type Handler interface {
 	// drained below its low-water mark.
 	ReadyToSend(c *Conn)
 	// Log reports engine activity at level 1 (info), 2 (verbose) or 3
-	// (debug); the engine only calls it for levels the handler enabled.
-	Log(c *Conn, level int, msg string)
+	// (debug): a constant message and its values as attributes (code,
+	// reason, ...). The engine only calls it for levels the handler
+	// enabled.
+	Log(c *Conn, level int, msg string, attrs ...slog.Attr)
 	// LogLevel is the highest level the handler wants Log calls for.
 	LogLevel() int
 }

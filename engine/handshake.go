@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"log/slog"
+
 	"bytes"
 	"errors"
 
@@ -108,6 +110,7 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 			reason = "rejected"
 		}
 		e.metrics.HandshakeErrors.Add(1)
+		e.metrics.refuse(RefusedApplication)
 		l.out = codec.AppendErrorResponse(l.out[:0], status, reason, resp.Headers)
 		l.writeAndClose(c, l.out)
 		return false
@@ -143,6 +146,7 @@ func (l *loop) answerRequest(c *Conn, head []byte) bool {
 	c.appendRawLocked(l.out)
 	c.mu.Unlock()
 	e.metrics.Upgraded.Add(1)
+	e.metrics.OpenWebSockets.Add(1)
 	setFlag(&c.lflags, lConnected, true)
 	l.armOpenTimers(c)
 	l.callConnected(c)
@@ -174,12 +178,15 @@ func (e *Engine) chooseSubprotocol(req *codec.Request) []byte {
 // rejectHandshake answers a bad request with its HTTP status and closes.
 func (l *loop) rejectHandshake(c *Conn, err error) {
 	l.eng.metrics.HandshakeErrors.Add(1)
+	l.eng.metrics.refuse(refuseReasonOf(err))
 	status, reason := 400, "bad request"
 	var he *codec.HandshakeError
 	if errors.As(err, &he) {
 		status, reason = he.Status, he.Reason
 	}
-	l.logf(c, 2, "handshake refused: %d %s", status, reason)
+	if 2 <= l.logLevel() {
+		l.log(c, 2, "handshake refused", slog.Int("status", status), slog.String("reason", reason))
+	}
 	l.userError(c, err)
 	l.out = codec.AppendErrorResponse(l.out[:0], status, reason, nil)
 	l.writeAndClose(c, l.out)

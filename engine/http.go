@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -19,6 +20,7 @@ func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 	c.mu.Unlock()
 	if !e.user.hasHTTP {
 		e.metrics.HandshakeErrors.Add(1)
+		e.metrics.refuse(RefusedNotWebSocket)
 		l.out = codec.AppendErrorResponse(l.out[:0], 426, "WebSocket upgrade required", nil)
 		l.writeAndClose(c, l.out)
 		return
@@ -30,7 +32,9 @@ func (l *loop) serveHTTP(c *Conn, req *codec.Request) {
 	}
 	hr.RemoteAddr = c.gc.RemoteAddr().String()
 	e.metrics.HTTPRequests.Add(1)
-	l.logf(c, 2, "HTTP request: %s %s", hr.Method, hr.RequestURI)
+	if 2 <= l.logLevel() {
+		l.log(c, 2, "HTTP request", slog.String("method", hr.Method), slog.String("uri", hr.RequestURI))
+	}
 	go func() {
 		w := &responseRecorder{header: http.Header{}}
 		p := e.user.serveHTTP(w, hr)

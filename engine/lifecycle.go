@@ -2,10 +2,10 @@ package engine
 
 import (
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/wsloop/wsloop/codec"
-	"golang.org/x/sys/unix"
 )
 
 // The connection lifecycle. Every connection moves through these states,
@@ -151,8 +151,10 @@ func (l *loop) fail(c *Conn, err error) {
 	if errors.As(err, &pe) {
 		code, reason = pe.Code, pe.Reason
 	}
-	l.eng.metrics.ProtocolErrors.Add(1)
-	l.logf(c, 2, "closing with %d: %v", code, err)
+	l.eng.metrics.protocolError(code)
+	if 2 <= l.logLevel() {
+		l.log(c, 2, "protocol error", slog.Int("code", int(code)), slog.String("reason", err.Error()))
+	}
 	l.userError(c, err)
 	l.abort(c, code, reason)
 }
@@ -217,9 +219,7 @@ func (l *loop) drained(c *Conn) {
 	if c.tls != nil {
 		l.sendCloseNotify(c)
 	}
-	if s, ok := c.gc.(interface{ Fd() int }); ok {
-		_ = unix.Shutdown(s.Fd(), unix.SHUT_WR)
-	}
+	shutdownWrite(c.gc)
 	l.scheduleIn(c, ticksFor(lingerTime))
 }
 

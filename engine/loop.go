@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -48,6 +49,8 @@ type loop struct {
 	parkAt       uint32                // tick at which l.parking is parked
 	local        any                   // the handler's per-loop value (see Conn.LoopLocal)
 	topics       map[string]*loopTopic // this loop's subscribers per topic
+	hreq         *http.Request         // the request of hreqConn, mounted from net/http, while it is answered
+	hreqConn     *Conn
 }
 
 func newLoop(e *Engine, el gnet.EventLoop) *loop {

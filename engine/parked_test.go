@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
@@ -46,11 +47,11 @@ func (h *parkHandler) Disconnected(c *Conn, _ uint16, _ string) {
 		<-h.gate
 	}
 }
-func (h *parkHandler) ReadyToSend(*Conn)      {}
-func (h *parkHandler) Log(*Conn, int, string) {}
-func (h *parkHandler) LogLevel() int          { return 0 }
-func (h *parkHandler) Error(*Conn, error)     {}
-func (h *parkHandler) idx(i int) uint64       { h.mu.Lock(); defer h.mu.Unlock(); return h.ids[i] }
+func (h *parkHandler) ReadyToSend(*Conn)                    {}
+func (h *parkHandler) Log(*Conn, int, string, ...slog.Attr) {}
+func (h *parkHandler) LogLevel() int                        { return 0 }
+func (h *parkHandler) Error(*Conn, error)                   {}
+func (h *parkHandler) idx(i int) uint64                     { h.mu.Lock(); defer h.mu.Unlock(); return h.ids[i] }
 func (h *parkHandler) Data(c *Conn, op codec.OpCode, data []byte, eom bool) {
 	switch c.id {
 	case h.idx(0):

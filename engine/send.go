@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/valyala/bytebufferpool"
@@ -99,7 +100,9 @@ func (c *Conn) waitRoomLocked() error {
 			setFlag(&c.sflags, sSlowClosed, true)
 			c.eng().metrics.SlowConsumers.Add(1)
 			c.loop.post(func(l *loop) {
-				l.logf(c, 1, "slow consumer: outbound queue over %d bytes", max)
+				if 2 <= l.logLevel() {
+					l.log(c, 2, "slow consumer closed", slog.Int("queue_limit_bytes", max))
+				}
 				l.startClose(c, codec.ClosePolicyViolation, "slow consumer")
 				l.drainAndClose(c)
 			})

@@ -25,7 +25,8 @@ func (l *loop) onTimer(c *Conn) {
 	switch c.state {
 	case stateHandshake:
 		e.metrics.HandshakeErrors.Add(1)
-		l.logf(c, 2, "handshake timeout")
+		e.metrics.refuse(RefusedTimeout)
+		l.log(c, 2, "handshake timeout")
 		l.userError(c, ErrTimeout)
 		l.closeNow(c)
 	case stateClosing, stateDraining:
@@ -50,7 +51,7 @@ func (l *loop) idleCheck(c *Conn) {
 	elapsed := l.now - c.lastRead
 	if (idle > 0 && elapsed >= idle) || (idle == 0 && ping > 0 && (c.lflags&lPingOut != 0) && elapsed >= 2*ping) {
 		l.eng.metrics.IdleTimeouts.Add(1)
-		l.logf(c, 2, "idle timeout")
+		l.log(c, 2, "idle timeout")
 		l.startClose(c, codec.CloseGoingAway, "idle timeout")
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 
 	"github.com/wsloop/wsloop/tlsbridge"
@@ -170,8 +171,9 @@ func (t *tlsCompletion) report() {
 	t.reported = true
 	l, c := t.l, t.c
 	if n := c.tls.Negotiated(); n != nil && 2 <= l.logLevel() {
-		l.logf(c, 2, "TLS handshake completed: %s, %s, server name %q, ALPN %q, resumed %v",
-			n.VersionName(), n.CipherSuiteName(), n.ServerName, n.ALPN, n.DidResume)
+		l.log(c, 2, "TLS handshake completed", slog.String("version", n.VersionName()),
+			slog.String("cipher", n.CipherSuiteName()), slog.String("server_name", n.ServerName),
+			slog.String("alpn", n.ALPN), slog.Bool("resumed", n.DidResume))
 	}
 	l.callTLSHandshake(c, nil)
 }
@@ -191,14 +193,17 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 		return
 	}
 	if errors.Is(err, io.EOF) { // the peer sent close_notify
-		l.logf(c, 2, "TLS: peer sent close_notify")
+		l.log(c, 2, "TLS close_notify received")
 	} else {
 		terr := &TLSError{Handshake: handshake, Remote: c.gc.RemoteAddr(), Err: err}
 		if handshake {
 			l.eng.metrics.HandshakeErrors.Add(1)
+			l.eng.metrics.refuse(RefusedTLS)
 			l.callTLSHandshake(c, terr)
 		}
-		l.logf(c, 2, "%v", terr)
+		if 2 <= l.logLevel() {
+			l.log(c, 2, "TLS error", slog.Bool("handshake", handshake), slog.String("reason", err.Error()))
+		}
 		l.userError(c, terr)
 		if errors.Is(err, tlsbridge.ErrNotTLS) && len(in) > 0 && in[0] >= 'A' && in[0] <= 'Z' {
 			c.mu.Lock()
@@ -242,6 +247,6 @@ func (l *loop) logPacket(c *Conn, dir string, p []byte) {
 		if n > 32 {
 			p, more = p[:32], "..."
 		}
-		l.logf(c, 3, "TLS packet %s (%d bytes): %x%s", dir, n, p, more)
+		l.log(c, 3, fmt.Sprintf("TLS packet %s (%d bytes): %x%s", dir, n, p, more))
 	}
 }

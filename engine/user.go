@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"fmt"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"runtime/debug"
@@ -104,8 +104,10 @@ func (l *loop) callReadyToSend(c *Conn) {
 
 // callDisconnected runs once c is closed: a panic is counted and reported.
 func (l *loop) callDisconnected(c *Conn, code uint16, reason string) {
-	if l.logLevel() >= 1 {
-		l.logf(c, 1, "disconnected with %d %s", code, reason)
+	if l.logLevel() >= 2 { // verbose: never a line per connection at the default level
+		in, out, _, _, _ := c.Stats()
+		l.log(c, 2, "disconnected", slog.Int("code", int(code)), slog.String("reason", reason),
+			slog.Uint64("bytes_in", in), slog.Uint64("bytes_out", out))
 	}
 	if p := l.eng.user.h.Call(func(h Handler) { h.Disconnected(c, code, reason) }); p != nil {
 		l.failPanic(c, p)
@@ -114,6 +116,11 @@ func (l *loop) callDisconnected(c *Conn, code uint16, reason string) {
 
 // callTLSHandshake reports the end of c's TLS handshake to a TLSHandler.
 func (l *loop) callTLSHandshake(c *Conn, err error) {
+	if err == nil {
+		l.eng.metrics.TLSHandshakes.Add(1)
+	} else {
+		l.eng.metrics.TLSHandshakeFailures.Add(1)
+	}
 	if !l.eng.user.tls {
 		return
 	}
@@ -135,8 +142,10 @@ func (l *loop) callFilter(f *guard.Guard[func(*Conn) bool], c *Conn) bool {
 // userError reports err on c (nil for engine-level errors) through
 // Handler.Error; a panic there is counted and dropped.
 func (l *loop) userError(c *Conn, err error) {
-	if l.logLevel() >= 1 {
-		l.logf(c, 1, "error: %v", err)
+	// A connection's error is verbose (a flood of bad clients must not
+	// flood the log); an error of the server itself is info.
+	if level := 1 + btoi(c != nil); l.logLevel() >= level {
+		l.log(c, level, "error", slog.String("reason", err.Error()))
 	}
 	if p := l.eng.user.h.Call(func(h Handler) { h.Error(c, err) }); p != nil {
 		l.eng.countPanic()
@@ -153,14 +162,13 @@ func (l *loop) logLevel() int {
 	return level
 }
 
-// logf reports through Handler.Log when the level is enabled; a panic is
-// counted and dropped.
-func (l *loop) logf(c *Conn, level int, format string, args ...any) {
+// log reports through Handler.Log when the level is enabled; a panic is
+// counted and dropped. Callers that build attributes check logLevel first.
+func (l *loop) log(c *Conn, level int, msg string, attrs ...slog.Attr) {
 	if level > l.logLevel() {
 		return
 	}
-	msg := fmt.Sprintf(format, args...)
-	if p := l.eng.user.h.Call(func(h Handler) { h.Log(c, level, msg) }); p != nil {
+	if p := l.eng.user.h.Call(func(h Handler) { h.Log(c, level, msg, attrs...) }); p != nil {
 		l.eng.countPanic()
 	}
 }
@@ -169,4 +177,11 @@ func (l *loop) logf(c *Conn, level int, format string, args ...any) {
 // returns the panic it raised, if any.
 func (u *user) serveHTTP(w http.ResponseWriter, r *http.Request) *PanicError {
 	return u.http.Call(func(h http.Handler) { h.ServeHTTP(w, r) })
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

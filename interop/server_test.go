@@ -218,18 +218,24 @@ func (s *server) stopAndCheck(t *testing.T) {
 	}
 }
 
-// metrics reads the server's /metrics counters.
+// metrics reads the server's /metrics.json counters.
 func (s *server) metrics(t *testing.T) map[string]int64 {
 	t.Helper()
 	c := httpClient(5 * time.Second)
-	resp, err := c.Get(s.httpURL() + "/metrics")
+	resp, err := c.Get(s.httpURL() + "/metrics.json")
 	if err != nil {
 		t.Fatalf("/metrics: %v", err)
 	}
 	defer resp.Body.Close()
-	m := map[string]int64{}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		t.Fatalf("/metrics: %v", err)
+	raw := map[string]any{}
+	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
+		t.Fatalf("/metrics.json: %v", err)
+	}
+	m := map[string]int64{} // the numeric counters (not the by-reason maps)
+	for k, v := range raw {
+		if f, ok := v.(float64); ok {
+			m[k] = int64(f)
+		}
 	}
 	return m
 }

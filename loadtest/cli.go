@@ -103,6 +103,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signalContext(ctx)
 	defer stop()
+	warnServerPID(stderr, o.ServerPID, o.URLs)
 	var res *Result
 	if f.procs > 1 {
 		flagArgs, urls := args[:len(args)-fs.NArg()], fs.Args()

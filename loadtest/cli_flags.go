@@ -115,7 +115,7 @@ func (f *cliFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.soak, "soak", false, "pubsub: survive a node or the broker failing: dial dropped connections again, report outages and what they lost")
 	fs.DurationVar(&f.outageGap, "outage-gap", 0, "pubsub -soak: a node without deliveries this long is in an outage (default 1s)")
 	fs.IntVar(&f.cycles, "cycles", 0, "soak: cycles to run (0: until -duration)")
-	fs.StringVar(&f.metrics, "metrics", "", `hostile, soak: path of the server's metrics JSON with a "Connections" field (default /metrics; "-": none)`)
+	fs.StringVar(&f.metrics, "metrics", "", `hostile, soak: path of the server's metrics JSON with a "Connections" field (default /metrics.json; "-": none)`)
 }
 
 // options builds the run's Options and scenario from the flags.

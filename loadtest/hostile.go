@@ -55,7 +55,7 @@ type Hostile struct {
 	AttackTimeout    time.Duration // how long an attack waits for the server to act (default 12s)
 	BudgetConns      int           // connections of one budget attack (default 60)
 	ServerMaxMessage int           // the server's message limit, which the oversize attack exceeds (default 16 MiB)
-	MetricsPath      string        // path of the server's metrics JSON with a "Connections" field (default /metrics; "-": none)
+	MetricsPath      string        // path of the server's metrics JSON with a "Connections" field (default /metrics.json; "-": none)
 
 	run *hostileRun // run state
 }
@@ -120,7 +120,7 @@ func (h *Hostile) check(o *Options) error {
 // metricsPathDefault is the default of the MetricsPath options.
 func metricsPathDefault(p string) string {
 	if p == "" {
-		return "/metrics"
+		return "/metrics.json"
 	}
 	return p
 }

@@ -32,12 +32,12 @@ const (
 // hostileServer is a gobwas/ws echo server that defends itself the way a
 // WebSocket server should (header timeout and size limit, frame checks,
 // message and inflated-size limits, UTF-8 checks, a write deadline for slow
-// readers) and serves /metrics with a "Connections" count. Modes:
+// readers) and serves /metrics.json with a "Connections" count. Modes:
 //
 //	strict  as above
 //	lax     no header timeout; echoes, but ignores every protocol error
 //	        (the connection stays open, its input discarded)
-//	leaky   strict, but /metrics counts every connection ever upgraded
+//	leaky   strict, but /metrics.json counts every connection ever upgraded
 type hostileServer struct {
 	mode string
 	hs   *httptest.Server
@@ -64,7 +64,7 @@ func startHostileServer(t testing.TB, mode string) *hostileServer {
 }
 
 func (s *hostileServer) serve(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/metrics" {
+	if r.URL.Path == "/metrics.json" {
 		n := s.open.Load()
 		if s.mode == "leaky" {
 			n = s.ever.Load()

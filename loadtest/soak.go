@@ -14,7 +14,7 @@ import (
 type Soak struct {
 	Load        Echo   // each cycle's echo load; Load.Messages per connection (default 10)
 	Cycles      int    // cycles to run; 0 = until Options.Duration (which then defaults to 10s, else to 24h)
-	MetricsPath string // path of the server's metrics JSON with a "Connections" field (default /metrics; "-": none)
+	MetricsPath string // path of the server's metrics JSON with a "Connections" field (default /metrics.json; "-": none)
 
 	run *soakRun // run state
 }

@@ -175,7 +175,7 @@ func minOf(v []int64) int64 {
 }
 
 // metricsProbe reads the server's open-connection count from a metrics
-// JSON document with a numeric "Connections" field (wsloop's /metrics).
+// JSON document with a numeric "Connections" field (wsloop's /metrics.json).
 type metricsProbe struct {
 	url  string
 	host string

@@ -29,7 +29,8 @@ func TestHostileAgainstServe(t *testing.T) {
 	}
 	defer a.srv.Shutdown(context.Background())
 	sc := &loadtest.Hostile{Load: loadtest.Echo{Inflight: 2}, Baseline: 500 * time.Millisecond,
-		Attackers: 4, AttackRounds: 1, AttackTimeout: 4 * time.Second, ServerMaxMessage: maxMessage}
+		Attackers: 4, AttackRounds: 1, AttackTimeout: 4 * time.Second, ServerMaxMessage: maxMessage,
+		MetricsPath: "/metrics.json"}
 	o := loadtest.Options{
 		URLs:     []string{fmt.Sprintf("ws://127.0.0.1:%d/echo", a.srv.LocalPort())},
 		Scenario: sc, Conns: 4, Duration: 4 * time.Second,
@@ -120,13 +121,13 @@ func TestHostileAgainstServe(t *testing.T) {
 	if res.ErrorsTotal != 0 || res.Latency.Count == 0 {
 		t.Errorf("well-behaved clients: %d errors %v, %d echoes", res.ErrorsTotal, res.Errors, res.Latency.Count)
 	}
-	// The run's last /metrics request may still be closing.
+	// The run's last /metrics.json request may still be closing.
 	m := a.srv.Metrics()
-	for deadline := time.Now().Add(5 * time.Second); m.Connections != 0 && time.Now().Before(deadline); m = a.srv.Metrics() {
+	for deadline := time.Now().Add(5 * time.Second); m.TCPConnections != 0 && time.Now().Before(deadline); m = a.srv.Metrics() {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if m.Panics != 0 || m.Connections != 0 {
-		t.Errorf("server after the run: %d panics, %d connections", m.Panics, m.Connections)
+	if m.Panics != 0 || m.Connections != 0 || m.TCPConnections != 0 {
+		t.Errorf("server after the run: %d panics, %d WebSockets, %d TCP connections", m.Panics, m.Connections, m.TCPConnections)
 	}
 	if m.BufferCloses == 0 || m.BufferedBytes != 0 || m.BufferWaiting != 0 {
 		t.Errorf("budget after the run: %d closes with 1013, %d bytes counted, %d waiting; want some, 0, 0",

@@ -5,6 +5,7 @@
 //	wsloop nats [-addr 127.0.0.1:4222]
 //	wsloop loadtest -url ws://127.0.0.1:8080/echo -scenario echo -conns 1000
 //	wsloop conformance -url ws://127.0.0.1:8080/echo
+//	wsloop version
 package main
 
 import (
@@ -22,10 +23,11 @@ import (
 const usage = `usage: wsloop <command> [flags]
 
 commands:
-  serve        run the WebSocket server (/echo, /chat, /pubsub, demo page at /, /healthz, /metrics, /cluster)
+  serve        run the WebSocket server (/echo, /chat, /pubsub, demo page at /, /healthz, /metrics, /metrics.json, /cluster)
   nats         run an embedded NATS server, to try a cluster with nothing installed
   loadtest     drive load against any ws:// or wss:// server
   conformance  run the RFC 6455/7692 conformance suite against an echo endpoint
+  version      print the version, Go version and platform
 
 Run 'wsloop <command> -h' for a command's flags.
 `
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return natsCmd(ctx, args[1:], stdout, stderr)
 	case "conformance":
 		return conformance.Main(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		return version(stdout)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,21 +25,60 @@ type serveFlags struct {
 	tlsKey     string
 	selfSigned bool
 	pprof      string
+	mount      string
+	summary    time.Duration
 	cluster    clusterFlags
 }
 
 // ownFlags are the serve flags that are not Config settings.
-var ownFlags = []string{"addr", "tls-cert", "tls-key", "tls-self-signed", "pprof", "nats", "node", "nats-embed", "nats-prefix"}
+var ownFlags = []string{"addr", "tls-cert", "tls-key", "tls-self-signed", "mount", "summary", "pprof",
+	"nats", "node", "nats-embed", "nats-prefix"}
+
+// serveDefaults are the settings whose serve default differs from the
+// library's on purpose: a command shows what it does (startup, errors and
+// summaries at LogLevel 1) where a library stays quiet. Any other flag
+// defaults to its field's declared default (TestServeFlagDefaults).
+var serveDefaults = map[string]string{"LogLevel": "1"}
+
+// serveUsage describes the serve command; the flags follow it.
+const serveUsage = `usage: wsloop serve [flags]
+
+Runs the WebSocket server with a demo application until SIGINT or SIGTERM,
+then closes every connection with 1001 and exits 0.
+
+Endpoints (on -addr, and on -mount when given):
+  /echo          WebSocket: every message comes back with its type
+  /chat          WebSocket: every message goes to every /chat connection
+  /pubsub        WebSocket: subscribe to topics and publish (text protocol; see README)
+  /cluster       the cluster's nodes (with -nats)
+  /              the demo page (a browser client of /echo and /chat)
+  /healthz       200 "ok"
+  /metrics       Prometheus text format (wsloop_*, go_*, process_*)
+  /metrics.json  the same counters as JSON (read by the demo page)
+
+Flags:
+`
 
 func newServeFlags(stderr io.Writer) (*serveFlags, *flag.FlagSet) {
 	f := &serveFlags{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serveUsage)
+		fs.PrintDefaults()
+	}
+	for name, v := range serveDefaults {
+		if err := f.cfg.Set(name, v); err != nil {
+			panic(err) // a wrong entry in serveDefaults
+		}
+	}
 	f.cfg.RegisterFlags(fs)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address host:port (port 0 picks one)")
+	fs.DurationVar(&f.summary, "summary", 10*time.Second, "at -log 1 and above, log a one-line summary this often while there is activity (0 = never)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file: serve wss://")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for -tls-cert")
 	fs.BoolVar(&f.selfSigned, "tls-self-signed", false, "serve wss:// with a fresh self-signed certificate (demos)")
+	fs.StringVar(&f.mount, "mount", "", "also serve the same endpoints from a net/http server on this address, upgrades handed to the event loops (TLS through net/http when TLS is on)")
 	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060)")
 	f.cluster.register(fs)
 	return f, fs
@@ -80,6 +119,7 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 type app struct {
 	srv     *api.Server
 	cluster *clusterState
+	prom    http.Handler // /metrics
 }
 
 func (a *app) events() api.Events {
@@ -123,39 +163,40 @@ type chatRoom struct{}
 
 func isChat(v any) bool { _, ok := v.(chatRoom); return ok }
 
-// httpHandler serves the demo page, health and metrics.
-func (a *app) httpHandler() http.Handler {
+// httpHandler serves the demo page, health and metrics; ws answers the
+// WebSocket endpoints' paths.
+func (a *app) httpHandler(ws http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = io.WriteString(w, demoPage)
 	})
-	// The WebSocket endpoints answer plain HTTP with 426 Upgrade Required.
-	upgrade := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Upgrade", "websocket")
-		w.Header().Set("Sec-WebSocket-Version", "13")
-		http.Error(w, "this is a WebSocket endpoint: upgrade required", http.StatusUpgradeRequired)
-	}
-	mux.HandleFunc("/echo", upgrade)
-	mux.HandleFunc("/chat", upgrade)
-	mux.HandleFunc("/pubsub", upgrade)
+	mux.Handle("/echo", ws)
+	mux.Handle("/chat", ws)
+	mux.Handle("/pubsub", ws)
 	mux.HandleFunc("GET /cluster", func(w http.ResponseWriter, r *http.Request) { a.cluster.handle(w, r) })
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(a.srv.Metrics())
-	})
+	a.metricsHandlers(mux)
 	return mux
+}
+
+// upgradeRequired answers plain HTTP requests to the WebSocket endpoints
+// on wsloop's own listener (upgrades never reach the HTTP handler there).
+func upgradeRequired(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Upgrade", "websocket")
+	w.Header().Set("Sec-WebSocket-Version", "13")
+	http.Error(w, "this is a WebSocket endpoint: upgrade required", http.StatusUpgradeRequired)
 }
 
 // startApp starts the demo application's server with cfg, joined to the
 // cluster that cf names (if any).
 func startApp(cfg api.Config, cf ...clusterFlags) (*app, error) {
 	a := &app{}
-	cfg.HTTPHandler = a.httpHandler()
+	cfg.HTTPHandler = a.httpHandler(http.HandlerFunc(upgradeRequired))
 	a.srv = api.New(cfg, a.events())
+	a.prom = a.newPromHandler()
 	var c clusterFlags
 	if len(cf) > 0 {
 		c = cf[0]
@@ -178,11 +219,18 @@ func startApp(cfg api.Config, cf ...clusterFlags) (*app, error) {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	f, err := parseServeFlags(args, stderr)
+	out := stderr
+	if wantsHelp(args) {
+		out = stdout // asked for: help is the output
+	}
+	f, err := parseServeFlags(args, out)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	if err != nil {
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: api.SlogLevel(f.cfg.LogLevel)}))
 	cfg, err := f.config(logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "wsloop:", err)
@@ -204,8 +252,30 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "wsloop listening on %s://%s  (demo page: %s://%s/  echo: %s://%s/echo  chat: %s://%s/chat)\n",
 		wsScheme, addr, scheme, addr, wsScheme, addr, wsScheme, addr)
 	printCluster(stdout, a, f.cluster)
+	var hs *http.Server
+	if f.mount != "" {
+		var maddr string
+		hs, maddr, err = a.serveMounted(f.mount, cfg.TLS, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "wsloop: -mount:", err)
+			_ = a.srv.Shutdown(context.Background())
+			return 1
+		}
+		fmt.Fprintf(stdout, "wsloop mounted in net/http on %s://%s  (echo: %s://%s/echo  chat: %s://%s/chat)\n",
+			scheme, maddr, wsScheme, maddr, wsScheme, maddr)
+	}
+	if f.cfg.LogLevel >= 1 {
+		logger.LogAttrs(ctx, slog.LevelInfo, "started", slog.String("addr", addr), slog.Bool("tls", cfg.TLS != nil),
+			slog.Bool("compress", f.cfg.Compression.Enabled), slog.String("mount", f.mount))
+		if f.summary > 0 {
+			go logSummaries(ctx, a.srv, logger, f.summary)
+		}
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "wsloop: shutting down")
+	if hs != nil {
+		_ = hs.Close() // hijacked connections are the WebSocket server's
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err = a.srv.Shutdown(sctx)

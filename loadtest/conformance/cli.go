@@ -12,7 +12,7 @@ import (
 )
 
 // usage is printed by -h and on flag errors.
-const usage = `usage: conformance [flags]
+const usage = `usage: wsloop conformance [flags]
 
 Runs the RFC 6455 / RFC 7692 conformance catalog against a WebSocket echo
 endpoint (every message must come back with the same type).
