@@ -40,10 +40,7 @@ func benchLoop(b testing.TB, total, subs int) (*Engine, *loop, []*Conn) {
 	e.loopsMu.Unlock()
 	conns := make([]*Conn, total)
 	for i := range conns {
-		c := &Conn{id: e.nextID.Add(1), loop: l, gc: &benchConn{}, loopIdx: -1, state: stateOpen}
-		e.reg.add(c)
-		l.addConn(c)
-		conns[i] = c
+		conns[i] = openBenchConn(e, l)
 	}
 	if subs == 0 {
 		return e, l, conns
@@ -68,6 +65,14 @@ func reportPerDelivery(b *testing.B, cpu time.Duration, perOp int) {
 	n := float64(b.N * perOp)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/delivery")
 	b.ReportMetric(float64(cpu.Nanoseconds())/n, "cpu-ns/delivery")
+}
+
+// openBenchConn registers an open connection on a benchConn with l.
+func openBenchConn(e *Engine, l *loop) *Conn {
+	c := &Conn{id: e.nextID.Add(1), loop: l, gc: &benchConn{}, loopIdx: -1, state: stateOpen}
+	e.reg.add(c)
+	l.addConn(c)
+	return c
 }
 
 // BenchmarkPublish publishes a 64-byte message to a topic with 10, 100 and

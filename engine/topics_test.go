@@ -310,9 +310,7 @@ func TestTopicIndexAgainstModel(t *testing.T) {
 			l.removeConn(c)
 			l.dropTopics(c)
 			delete(model, c)
-			nc := &Conn{id: e.nextID.Add(1), loop: l, gc: &benchConn{}, loopIdx: -1, state: stateOpen}
-			e.reg.add(nc)
-			l.addConn(nc)
+			nc := openBenchConn(e, l)
 			model[nc] = map[string]bool{}
 			for i := range conns {
 				if conns[i] == c {
