@@ -93,27 +93,128 @@
 //	SSLConnectionRequest           Events.OnSSLConnectionRequest (ServerName, offered suites and algorithms; out Certificate)
 //	SSLStatus                      Events.OnSSLStatus (handshake progress and negotiated parameters)
 //
-// Configuration settings (Config fields; Server.Config names are the left column):
+// Configuration settings. Each is declared once, by the tags of its field
+// in Config, Compression or TLSConfig; this table is generated from them
+// (go generate). Columns: the Server.Config name (case-insensitive), the
+// Go field ("!" = its negation), then the default, the range, whether it
+// may change after Listen, and the `wsloop serve` flag:
 //
-//	BufferMessage                  Config.BufferMessage (one DataIn per whole message, bounded by MaxMessageSize)
-//	DisconnectStatusCode/Description  Config.DisconnectStatusCode, Config.DisconnectStatusDescription
-//	MaxFrameSize                   Config.MaxFrameSize (outgoing messages are fragmented above it)
-//	MessageLength[id]              Server.SetMessageLength (streaming send: following Sends are fragments)
-//	WaitForCloseResponse           Config.WaitForCloseResponse (bounded by Config.CloseTimeout)
-//	AllowedClients                 Config.AllowedClients (IPs and CIDRs; others closed before the handshake)
-//	BindExclusively                Config.BindExclusively (SO_REUSEADDR off)
-//	DefaultConnectionTimeout       Config.DefaultConnectionTimeout (TCP+TLS+HTTP handshake deadline)
-//	InBufferSize, OutBufferSize    Config.InBufferSize, Config.OutBufferSize (SO_RCVBUF/SO_SNDBUF); the user-space
-//	                               outbound queue is bounded by Config.MaxOutboundQueue
-//	KeepAliveTime/Interval         Config.KeepAliveTime, Config.KeepAliveInterval
-//	MaxConnections                 Config.MaxConnections (HTTP 503 beyond)
-//	TcpNoDelay                     !Config.TCPDelay (Nagle is off by default, as in Go's net package)
-//	UseIPv6                        Config.UseIPv6
-//	LogLevel                       Config.LogLevel (0 none … 3 debug; changeable after Listen)
-//	SSL*, TLS12*, TLS13*, OpenSSL* TLSConfig fields; SSLNegotiated*[id] readable through Server.Config
-//	MaxTopicLength (beyond)        Config.MaxTopicLength (topic name bytes, 128 default; ErrTopicTooLong)
-//	MaxSubscriptions (beyond)      Config.MaxSubscriptions (topics per connection, 128 default; ErrTooManySubscriptions)
-//	MaxPublishSize (beyond)        Config.MaxPublishSize (publish payload, 1 MiB default as NATS max_payload; ErrPayloadTooLarge)
+//	LocalHost                    LocalHost: address to listen on ("" = all interfaces)
+//	LocalPort                    LocalPort (default 0; 0..65535): TCP port (0 = pick a free one; Server.LocalPort reports it)
+//	UseIPv6                      UseIPv6 (default false): listen on "::" when LocalHost is empty
+//	ConnectionBacklog            ConnectionBacklog (default 0; 0..1048576): listen backlog (0 = OS default; the OS caps it at somaxconn)
+//	BindExclusively              BindExclusively (default false): SO_REUSEADDR off
+//	ReusePort                    ReusePort (default false; -reuseport): give each event loop its own SO_REUSEPORT listener
+//	EventLoops                   EventLoops (default 0; 0..1024; -loops): event loops (0 = GOMAXPROCS)
+//	DefaultTimeout               DefaultTimeout (default 0s): each connection's Send timeout (0 = non-blocking: ErrWouldBlock, then OnReadyToSend)
+//	DefaultConnectionTimeout     DefaultConnectionTimeout (default 10s; -handshake-timeout): deadline for the TCP+TLS+HTTP handshake
+//	KeepAliveTime                KeepAliveTime (default 0s): TCP keep-alive idle time (0 = off)
+//	KeepAliveInterval            KeepAliveInterval (default 0s): TCP keep-alive probe interval
+//	TcpNoDelay                   !TCPDelay (default true): the negation of: Nagle's algorithm on (off by default, as in Go)
+//	InBufferSize                 InBufferSize (default 0; 0..1073741824): SO_RCVBUF (0 = OS default)
+//	OutBufferSize                OutBufferSize (default 0; 0..1073741824): SO_SNDBUF (0 = OS default); the user-space queue is MaxOutboundQueue
+//	AllowedClients               AllowedClients (-allowed-clients): comma-separated IPs/CIDRs allowed to connect (empty = any); others are closed before any byte is read
+//	MaxConnections               MaxConnections (default 0; 0..1073741824; -max-conns): refuse connections beyond this many with 503 (0 = no limit)
+//	MaxConnectionsPerIP          MaxConnectionsPerIP (default 0; 0..1073741824; -max-conns-per-ip): refuse a source address's connections beyond this many with 503 (0 = no limit)
+//	HandshakeRatePerIP           HandshakeRatePerIP (default 0; 0..1073741824; -handshake-rate-per-ip): new connections per second allowed from one source address, 429 beyond (0 = no limit)
+//	HandshakeBurstPerIP          HandshakeBurstPerIP (default 0; 0..1073741824; -handshake-burst-per-ip): burst of new connections allowed from one source address (0 = the rate)
+//	BufferMessage                BufferMessage (default false): one OnDataIn per whole message, bounded by MaxMessageSize
+//	MaxMessageSize               MaxMessageSize (default 16777216; -max-message): largest incoming message in bytes, 1009 beyond (<0 = no limit)
+//	MaxFrameSize                 MaxFrameSize (default 0; 0..1073741824): outgoing messages are fragmented above it (0 = never)
+//	MaxHeaderBytes               MaxHeaderBytes (default 8192; 0..1048576): upgrade request head limit, 431 beyond
+//	Origins                      Origins (-origins): comma-separated cross-origin patterns to allow, e.g. '*.example.com,localhost:*' or 'https://app.example.com'; '*' = any (default: same origin only, others get 403)
+//	Subprotocols                 Subprotocols: the server's subprotocols in preference order
+//	Compression                  Compression.Enabled (default false; -compress): offer permessage-deflate (RFC 7692)
+//	ServerContextTakeover        Compression.ServerContextTakeover (default false): keep the server's compression window between messages
+//	ClientContextTakeover        Compression.ClientContextTakeover (default false): let the client keep its window (costs an inflate window per connection)
+//	ServerMaxWindowBits          Compression.ServerMaxWindowBits (default 0; 0..15): 8..15 (0 = 15)
+//	ClientMaxWindowBits          Compression.ClientMaxWindowBits (default 0; 0..15): 8..15 (0 = 15)
+//	CompressionLevel             Compression.Level (default 0; 0..9): 1..9 (0 = fast default)
+//	CompressionThreshold         Compression.Threshold (default 0; -1..1073741824): messages shorter than this go uncompressed (0 = codec default)
+//	MaxDecompressedSize          Compression.MaxDecompressedSize (default 0): inflated size limit of one message, 1009 beyond (0 = MaxMessageSize)
+//	InlineInflateSize            Compression.InlineInflateSize (default 262144): largest message inflated on the event loop; larger ones go to a worker (<0 = always on the loop)
+//	InflateWorkers               Compression.InflateWorkers (default 0; 0..1024): goroutines inflating large messages (0 = half of GOMAXPROCS, at least 1)
+//	MaxOutboundQueue             MaxOutboundQueue (default 1048576; 0..1073741824; -max-outbound): per-connection outbound queue limit in bytes
+//	SlowConsumer                 SlowConsumer (default wouldblock): beyond MaxOutboundQueue: wouldblock (ErrWouldBlock, OnReadyToSend) or close (1008)
+//	SlowConsumerClose            SlowConsumer (true = close) (default false): beyond MaxOutboundQueue: wouldblock (ErrWouldBlock, OnReadyToSend) or close (1008)
+//	MaxPausedBytes               MaxPausedBytes (default 1048576; 0..1073741824): input held while AcceptData is off, 1008 beyond
+//	MaxBufferedBytes             MaxBufferedBytes (default 0; -max-buffered): memory budget in bytes for the whole server: messages being received and outbound queues (0 = a quarter of GOMEMLIMIT, else 512 MiB; <0 = none)
+//	BufferWaitTimeout            BufferWaitTimeout (default 10s; -buffer-wait): close with 1013 a connection waiting this long for the memory budget
+//	PingInterval                 PingInterval (default 0s; -ping): send a ping after this long without input (0 = off)
+//	IdleTimeout                  IdleTimeout (default 0s; -idle): close (1001) connections silent this long (0 = off)
+//	WaitForCloseResponse         WaitForCloseResponse (default false): wait for the peer's close reply before closing TCP (bounded by CloseTimeout)
+//	CloseTimeout                 CloseTimeout (default 5s): bound of the closing handshake and final drain
+//	DisconnectStatusCode         DisconnectStatusCode (default 1000; 0..4999): close code used by Disconnect
+//	DisconnectStatusDescription  DisconnectStatusDescription: close reason used by Disconnect
+//	MaxTopicLength               MaxTopicLength (default 128; 0..65536): longest topic name in bytes
+//	MaxSubscriptions             MaxSubscriptions (default 128; 0..1048576): topics one connection may subscribe to
+//	MaxPublishSize               MaxPublishSize (default 1048576; 0..1073741824): largest Publish payload, and bridged Broadcast's, in bytes
+//	UseSSL                       TLS.Enabled (default false): serve wss://
+//	SSLCertStorePassword         TLS.Password: password of the PKCS#12 store
+//	SSLCertSubject               TLS.CertSubject: required subject (common name or DN) of the certificate ("" or * = any)
+//	SSLIncludeCertChain          !TLS.OmitCertChain (default true): the negation of: send the leaf alone, without its intermediates
+//	SSLClientAuth                TLS.ClientAuth (default none): ask clients for certificates: none, request or require
+//	SSLAuthenticateClients       TLS.ClientAuth (true = request) (default false): ask clients for certificates: none, request or require
+//	SSLCACerts                   TLS.ClientCAPEM: PEM CA certificates for client authentication
+//	SSLClientCAFile              TLS.ClientCAFile: PEM file of CA certificates for client authentication
+//	OpenSSLCAFile                TLS.ClientCAFile: PEM file of CA certificates for client authentication
+//	SSLClientCADir               TLS.ClientCADir: directory of PEM CA certificates for client authentication
+//	OpenSSLCADir                 TLS.ClientCADir: directory of PEM CA certificates for client authentication
+//	SSLCheckCRL                  TLS.CheckCRL (default off): check client certificates against loaded CRLs: off (0), ifpresent (1), required (2)
+//	SSLClientCRLFile             TLS.ClientCRLFile: file of CRLs (PEM or DER) for SSLCheckCRL
+//	SSLEnabledCipherSuites       TLS.CipherSuites (default *): TLS 1.0-1.2 suites: IANA names or 0x ids, comma-separated (* = Go's defaults)
+//	SSLCipherStrength            TLS.MinCipherStrength (default 0; 0..256): minimum key bits of the bulk cipher (0 = any)
+//	TLS12SupportedGroups         TLS.CurvePreferences (default *): key-exchange groups: x25519, secp256r1, ... (Go has one list for both versions)
+//	TLS13SupportedGroups         TLS.CurvePreferences (default *): key-exchange groups: x25519, secp256r1, ... (Go has one list for both versions)
+//	SSLALPNProtocols             TLS.NextProtos: ALPN protocols, comma-separated
+//	SSLSessionTicketsDisabled    TLS.SessionTicketsDisabled (default false): session resumption with tickets off
+//	ReuseSSLSession              !TLS.SessionTicketsDisabled (default true): the negation of: session resumption with tickets off
+//	SSLMaxConcurrentHandshakes   TLS.MaxConcurrentHandshakes (default 64; 0..65536): TLS handshakes running at once; more wait in a queue without a goroutine
+//	LogSSLPackets                TLS.LogPackets (default false): log TLS packets (direction, length, first bytes) at debug level
+//	LogLevel                     LogLevel (default 0; 0..3; runtime; -log): log level: 0 none, 1 info (startup, errors, summaries), 2 verbose (a line per connection event), 3 debug
+//	SSLCertStoreType             TLSConfig (default PEMKEY_FILE): how SSLCertStore is read: PEMKEY_FILE (CertFile=KeyFile), PEMKEY_BLOB (CertPEM=KeyPEM), PFXFILE (PKCS12File), PFXBLOB (PKCS12, base64)
+//	SSLCertStore                 TLSConfig: the certificate file name or blob, as SSLCertStoreType says
+//	SSLEnabledProtocols          TLSConfig (default 15360): MinVersion/MaxVersion as the component's bitmask: TLS1.3 12288, TLS1.2 3072, TLS1.1 768, TLS1.0 192 (one contiguous range)
+//	TLS13CipherSuites            refused: Go's crypto/tls does not allow configuring TLS 1.3 cipher suites
+//	TLS12SignatureAlgorithms     refused: Go's crypto/tls does not allow configuring signature algorithms
+//	TLS13SignatureAlgorithms     refused: Go's crypto/tls does not allow configuring signature algorithms
+//	TLS13KeyShareGroups          refused: key shares are chosen by the client; the server follows TLS13SupportedGroups
+//	SSLEnableRenegotiation       TLSConfig (default false): false only: Go's TLS server never renegotiates
+//	SSLProvider                  TLSConfig read-only: Go crypto/tls and the Go version
+//	OpenSSLCipherList            refused: wsloop uses Go's crypto/tls; use SSLEnabledCipherSuites
+//	OpenSSLPrngSeedData          refused: Go's crypto/rand seeds itself
+//	SSLServerCACerts             refused: it verifies a server's certificate, and wsloop is the server; client certificates are verified against SSLCACerts
+//	SSLSecurityFlags             refused: its flags relax Windows SChannel checks of a server certificate; a client certificate's verification result goes to OnSSLClientAuthentication, whose Accept decides
+//
+// Per connection (Server.Config("Name[id]")):
+//
+//	MessageLength[id]            read/write: bytes left of the streamed message; write: announce one of that many bytes (Server.SetMessageLength)
+//	Timeout[id]                  read/write: the connection's Send timeout in seconds (Server.SetTimeout)
+//	AcceptData[id]               read/write: reading on (true) or paused (false) (Server.SetAcceptData)
+//	SSLNegotiatedVersion[id]     read-only: protocol version ("TLS 1.3"), after the TLS handshake
+//	SSLNegotiatedCipher[id]      read-only: IANA cipher suite name, after the TLS handshake
+//	SSLNegotiatedCipherSuite[id] read-only: same as SSLNegotiatedCipher, after the TLS handshake
+//	SSLNegotiatedCipherStrength[id] read-only: key bits of the bulk cipher, after the TLS handshake
+//	SSLNegotiatedServerName[id]  read-only: the client's SNI, after the TLS handshake
+//	SSLNegotiatedALPN[id]        read-only: the ALPN protocol chosen, after the TLS handshake
+//	SSLNegotiatedResumed[id]     read-only: whether the session was resumed, after the TLS handshake
+//	SSLNegotiatedPeerSubject[id] read-only: the client certificate's subject, after the TLS handshake
+//
+// Go-only fields (no text form):
+//
+//	TLS.Certificate              certificate chain and key, ready
+//	TLS.PKCS12                   PKCS#12 blob (SSLCertStoreType=PFXBLOB, SSLCertStore)
+//	TLS.PKCS12File               PKCS#12 file (SSLCertStoreType=PFXFILE, SSLCertStore)
+//	TLS.CertPEM                  PEM chain, leaf first (SSLCertStoreType=PEMKEY_BLOB, SSLCertStore)
+//	TLS.KeyPEM                   PEM key (may equal CertPEM)
+//	TLS.CertFile                 PEM chain file (SSLCertStoreType=PEMKEY_FILE, SSLCertStore)
+//	TLS.KeyFile                  PEM key file (may equal CertFile)
+//	TLS.ClientCAs                roots for client certificates
+//	TLS.ClientCRLs               parsed CRLs for SSLCheckCRL
+//	TLS.MinVersion               lowest protocol version (SSLEnabledProtocols)
+//	TLS.MaxVersion               highest protocol version (SSLEnabledProtocols)
+//	HTTPHandler                  answers requests that are not WebSocket upgrades (nil = 426)
+//	Logger                       receives the same lines as OnLog
 //
 // Beyond the component: MaxMessageSize (1009), MaxHeaderBytes (431), Origins
 // (same origin by default, 403 beyond; host patterns; OnWebSocketOpenRequest
@@ -131,3 +232,5 @@
 // *http.Request). Prometheus: package promwsloop exports Metrics as a
 // prometheus.Collector.
 package api
+
+//go:generate go test . -run ^TestSettingsDoc$ -update

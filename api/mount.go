@@ -81,7 +81,7 @@ func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.Upgrade(w, r); err != nil && s.logLevel.Load() >= 2 {
-			a := adapter{s: s}
+			a := dispatcher{s: s}
 			a.Log(nil, 2, "mount refused", slog.String("remote", r.RemoteAddr), slog.String("reason", err.Error()))
 		}
 	})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +64,33 @@ var settingCases = map[string]struct{ set, want, bad string }{
 	"disconnectstatuscode":        {"4000", "4000", "5000"},
 	"disconnectstatusdescription": {"bye", "bye", ""},
 	"loglevel":                    {"2", "2", "4"},
+	"slowconsumer":                {"close", "close", "sometimes"},
+	"usessl":                      {"true", "true", "x"},
+	"sslcertstoretype":            {"PFXFILE", "PFXFILE", ""},
+	"sslcertstore":                {"/tmp/server.pem", "/tmp/server.pem", ""},
+	"sslcertstorepassword":        {"pw", "pw", ""},
+	"sslcertsubject":              {"server.example", "server.example", ""},
+	"sslincludecertchain":         {"false", "false", "no way"},
+	"sslclientauth":               {"require", "require", "maybe"},
+	"sslauthenticateclients":      {"true", "true", "x"},
+	"sslcacerts":                  {"-----BEGIN CERTIFICATE-----", "-----BEGIN CERTIFICATE-----", ""},
+	"sslclientcafile":             {"/tmp/ca.pem", "/tmp/ca.pem", ""},
+	"opensslcafile":               {"/tmp/ca2.pem", "/tmp/ca2.pem", ""},
+	"sslclientcadir":              {"/tmp/cas", "/tmp/cas", ""},
+	"opensslcadir":                {"/tmp/cas2", "/tmp/cas2", ""},
+	"sslcheckcrl":                 {"1", "ifpresent", "3"},
+	"sslclientcrlfile":            {"/tmp/ca.crl", "/tmp/ca.crl", ""},
+	"sslenabledprotocols":         {"12288", "12288", "-1"},
+	"sslenabledciphersuites":      {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_BOGUS"},
+	"sslcipherstrength":           {"256", "256", "512"},
+	"tls12supportedgroups":        {"x25519", "X25519", "brainpool"},
+	"tls13supportedgroups":        {"secp256r1", "CurveP256", "ffdhe2048"},
+	"sslalpnprotocols":            {"h2,http/1.1", "h2,http/1.1", ""},
+	"sslsessionticketsdisabled":   {"true", "true", "x"},
+	"reusesslsession":             {"false", "false", "x"},
+	"sslmaxconcurrenthandshakes":  {"8", "8", "-1"},
+	"logsslpackets":               {"true", "true", "x"},
+	"sslenablerenegotiation":      {"false", "false", ""},
 	"maxtopiclength":              {"64", "64", "-1"},
 	"maxsubscriptions":            {"1000", "1000", "many"},
 	"maxpublishsize":              {"65536", "65536", "2000000000"},
@@ -74,12 +100,11 @@ var settingCases = map[string]struct{ set, want, bad string }{
 // round-trips through Server.Config, case-insensitively.
 func TestConfigRoundTrip(t *testing.T) {
 	t.Parallel()
-	var names []string
-	for name := range settings {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, st := range declaration {
+		if st.set == nil || st.Refused != "" {
+			continue // TestRefusedSettings
+		}
+		name := strings.ToLower(st.Name)
 		tc, ok := settingCases[name]
 		if !ok {
 			t.Errorf("setting %q has no test case", name)
@@ -105,7 +130,7 @@ func TestConfigRoundTrip(t *testing.T) {
 		}
 	}
 	for name := range settingCases {
-		if _, ok := settings[name]; !ok {
+		if _, ok := byName[name]; !ok {
 			t.Errorf("test case for %q, which is not a setting", name)
 		}
 	}
@@ -227,18 +252,21 @@ func TestConfigIndexed(t *testing.T) {
 	_ = net.Conn(conn)
 }
 
-// SlowConsumer is mapped to the engine's policy by meaning; an unknown
-// value is refused.
+// SlowConsumer is the engine's policy type (nothing converts by number);
+// a value without a name is refused at Listen, as for every enum setting.
 func TestSlowConsumerPolicyMapping(t *testing.T) {
-	for _, tc := range []struct {
-		p    SlowConsumerPolicy
-		want engine.SlowConsumerPolicy
-	}{{WouldBlock, engine.PolicyWouldBlock}, {CloseSlowConsumer, engine.PolicyClose}} {
-		if got, err := tc.p.engine(); err != nil || got != tc.want {
-			t.Errorf("%d: %v, %v; want %v", tc.p, got, err, tc.want)
-		}
+	if WouldBlock != engine.PolicyWouldBlock || CloseSlowConsumer != engine.PolicyClose {
+		t.Fatal("policies differ from the engine's")
 	}
-	if _, err := SlowConsumerPolicy(7).engine(); !errors.Is(err, ErrBadValue) {
-		t.Errorf("policy 7: %v, want ErrBadValue", err)
+	for _, cfg := range []Config{
+		{LocalHost: "127.0.0.1", SlowConsumer: 7},
+		{LocalHost: "127.0.0.1", TLS: &TLSConfig{ClientAuth: 9}},
+		{LocalHost: "127.0.0.1", TLS: &TLSConfig{CheckCRL: 5}},
+	} {
+		s := New(cfg, Events{})
+		if err := s.Listen(); !errors.Is(err, ErrBadValue) {
+			t.Errorf("%+v: %v, want ErrBadValue", cfg, err)
+			_ = s.Shutdown(context.Background())
+		}
 	}
 }

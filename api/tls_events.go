@@ -2,13 +2,12 @@ package api
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
 
 	"github.com/wsloop/wsloop/engine"
+	"github.com/wsloop/wsloop/tlsbridge"
 )
 
 // The SSL events. OnSSLConnectionRequest, OnSSLClientAuthentication and
@@ -27,9 +26,9 @@ import (
 
 // tlsHooks are the crypto/tls callbacks of one server.
 type tlsHooks struct {
-	s    *Server
-	cert *tls.Certificate // the configured certificate
-	pool *x509.CertPool   // client CAs (nil = none)
+	s        *Server
+	cert     *tls.Certificate // the configured certificate
+	verifier *tlsbridge.ClientVerifier
 }
 
 // install sets the callbacks the configured events need on cfg.
@@ -96,7 +95,7 @@ func (h *tlsHooks) verify(id ConnID, cs tls.ConnectionState) error {
 		return nil // Request without a certificate; Require is enforced by crypto/tls
 	}
 	leaf := cs.PeerCertificates[0]
-	verr := verifyClient(h.pool, cs.PeerCertificates)
+	verr := h.verifier.Verify(cs.PeerCertificates)
 	fn := h.s.events.OnSSLClientAuthentication
 	if fn == nil || id == 0 {
 		if verr != nil {
@@ -122,25 +121,6 @@ func (h *tlsHooks) verify(id ConnID, cs tls.ConnectionState) error {
 		return fmt.Errorf("wsloop: client certificate %q refused by OnSSLClientAuthentication (verification: %s)", ev.Subject, ev.Status)
 	}
 	return nil
-}
-
-// errNoClientCA is the verification result when no client CA is configured.
-var errNoClientCA = errors.New("no client CA configured (ClientCAs, ClientCAFile, ClientCADir)")
-
-// verifyClient verifies a client chain against pool for client auth.
-func verifyClient(pool *x509.CertPool, chain []*x509.Certificate) error {
-	if pool == nil {
-		return errNoClientCA
-	}
-	opts := x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	if len(chain) > 1 {
-		opts.Intermediates = x509.NewCertPool()
-		for _, c := range chain[1:] {
-			opts.Intermediates.AddCert(c)
-		}
-	}
-	_, err := chain[0].Verify(opts)
-	return err
 }
 
 // status fires OnSSLStatus from the handshake goroutine.
@@ -169,7 +149,7 @@ func helloStatus(hello *tls.ClientHelloInfo) string {
 
 // TLSHandshake implements engine.TLSHandler: the "handshake completed"
 // (or failed) OnSSLStatus, on the event loop.
-func (a *adapter) TLSHandshake(c *engine.Conn, err error) {
+func (a *dispatcher) TLSHandshake(c *engine.Conn, err error) {
 	fn := a.s.events.OnSSLStatus
 	if fn == nil {
 		return

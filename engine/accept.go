@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -30,6 +32,28 @@ func (e *Engine) allowed(ap netip.AddrPort) bool {
 		}
 	}
 	return false
+}
+
+// ParseAllowedClients parses an AllowedClients list: IPs and CIDR
+// prefixes, comma-separated (IPv4-mapped IPv6 addresses as IPv4).
+func ParseAllowedClients(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for item := range strings.SplitSeq(list, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("AllowedClients item %q is not an IP or CIDR", item)
+		}
+		ip = ip.Unmap()
+		out = append(out, netip.PrefixFrom(ip, ip.BitLen()))
+	}
+	return out, nil
 }
 
 // OnOpen applies the accept filters before any byte is read, registers the
@@ -123,8 +147,8 @@ func (e *Engine) OnClose(gc gnet.Conn, _ error) gnet.Action {
 			close(x.drained)
 			x.drained = nil
 		}
-		putBuf(x.deferred)
-		defl, x.deflater, x.deferred = x.deflater, nil, nil
+		putBuf(x.st.deferred)
+		defl, x.deflater, x.st.deferred = x.deflater, nil, nil
 	}
 	c.mu.Unlock()
 	if defl != nil {

@@ -96,15 +96,12 @@ type connExtra struct {
 	discText   string
 
 	// under Conn.mu
-	drained    chan struct{}              // closed on drain; made only while a sender waits
-	deflater   *codec.Deflater            // non-nil when permessage-deflate is on
-	deflParams codec.DeflateParams        //
-	stream     int64                      // bytes left of a message sent in pieces (MessageLength)
-	streamOp   codec.OpCode               //
-	streamOn   bool                       // the first piece was sent
-	deferred   *bytebufferpool.ByteBuffer // broadcasts waiting for a streamed message to end
-	busy       int                        // interruptible operations in progress (SendFile)
-	topics     []*topic                   // subscriptions (each holds a count in its topic)
+	drained    chan struct{}       // closed on drain; made only while a sender waits
+	deflater   *codec.Deflater     // non-nil when permessage-deflate is on
+	deflParams codec.DeflateParams //
+	st         stream              // a message sent in pieces (MessageLength, SendReader)
+	busy       int                 // interruptible operations in progress (SendReader)
+	topics     []*topic            // subscriptions (each holds a count in its topic)
 
 	// set on the loop before Connected, read-only afterwards
 	subproto string

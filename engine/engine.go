@@ -56,6 +56,7 @@ type Engine struct {
 	// inflateBudget is the output size beyond which a loop hands a message
 	// to inflaters (0 = never).
 	inflateBudget int64
+	logPackets    bool // Options.TLS.LogPackets
 	startOnce     sync.Once
 	stopOnce      sync.Once
 }
@@ -83,6 +84,7 @@ func New(opts Options, h Handler) (*Engine, error) {
 			return nil, err
 		}
 		e.bridge = b
+		e.logPackets = opts.TLS.LogPackets
 	}
 	return e, nil
 }

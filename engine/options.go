@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"fmt"
 	"net/http"
 	"net/netip"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wsloop/wsloop/codec"
@@ -188,4 +191,25 @@ func (o *Options) normalize() {
 	if o.InflateWorkers <= 0 {
 		o.InflateWorkers = max(1, runtime.GOMAXPROCS(0)/2)
 	}
+}
+
+var policyNames = [...]string{"wouldblock", "close"}
+
+// String returns "wouldblock" or "close".
+func (p SlowConsumerPolicy) String() string {
+	if int(p) < len(policyNames) {
+		return policyNames[p]
+	}
+	return "SlowConsumerPolicy(" + strconv.Itoa(int(p)) + ")"
+}
+
+// UnmarshalText takes "wouldblock" or "close".
+func (p *SlowConsumerPolicy) UnmarshalText(b []byte) error {
+	for i, name := range policyNames {
+		if strings.EqualFold(string(b), name) {
+			*p = SlowConsumerPolicy(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not wouldblock or close", b)
 }

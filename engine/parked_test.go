@@ -59,7 +59,9 @@ func (h *parkHandler) Data(c *Conn, op codec.OpCode, data []byte, eom bool) {
 		h.got = append(h.got, fmt.Sprintf("op%d/%dB", op, len(data)))
 		h.mu.Unlock()
 	case h.idx(1):
-		_ = h.eng.SetAcceptData(h.idx(0), false) // on the loop, while A's message is on a worker
+		if a := h.eng.Conn(h.idx(0)); a != nil {
+			_ = a.SetAcceptData(false) // on the loop, while A's message is on a worker
+		}
 		h.bData <- struct{}{}
 	}
 }
@@ -192,7 +194,9 @@ func TestParkedMessageNotOvertaken(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond)
-		_ = s.e.SetAcceptData(s.aID, true)
+		if a := s.e.Conn(s.aID); a != nil {
+			_ = a.SetAcceptData(true)
+		}
 		close(s.h.gate)
 		s.wantParkedOrder(t)
 	})
@@ -206,7 +210,9 @@ func TestParkedMessageDeliveredOnClose(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(50 * time.Millisecond)
-		_ = s.e.Disconnect(s.aID, 1000, "bye") // the app closes; AcceptData stays off
+		if a := s.e.Conn(s.aID); a != nil {
+			_ = a.Disconnect(1000, "bye") // the app closes; AcceptData stays off
+		}
 		time.Sleep(50 * time.Millisecond)
 		if _, err := s.a.Write(maskedFrame(ws.OpClose, false, []byte{3, 232})); err != nil {
 			t.Fatal(err)

@@ -143,3 +143,9 @@ func (r *registry) each(fn func(*Conn) bool) {
 		}
 	}
 }
+
+// Conn returns the connection with the given ID, or nil.
+func (e *Engine) Conn(id uint64) *Conn { return e.reg.get(id) }
+
+// Each calls fn for every connection until fn returns false.
+func (e *Engine) Each(fn func(*Conn) bool) { e.reg.each(fn) }

@@ -114,6 +114,9 @@ func (t tlsTransport) Wake() error {
 // onCiphertext feeds TLS records to the bridge and their plaintext to the
 // WebSocket layer. Loop only.
 func (l *loop) onCiphertext(c *Conn, buf []byte) (consumed int) {
+	if l.eng.logPackets {
+		l.logPacket(c, "in", buf)
+	}
 	if l.plain == nil {
 		l.plain = make([]byte, 0, 32<<10) // Feed decrypts into scratch[:cap]
 	}
@@ -217,6 +220,9 @@ func (l *loop) afterFeed(c *Conn, in, out []byte, err error, handshake bool) {
 func (l *loop) sendCloseNotify(c *Conn) {
 	out := c.tls.CloseNotify(l.tlsOut[:0])
 	if len(out) > 0 {
+		if l.eng.logPackets {
+			l.logPacket(c, "out", out)
+		}
 		_, _ = c.gc.Write(out)
 	}
 }
@@ -229,4 +235,18 @@ func (c *Conn) appendRawCipherLocked(p []byte) {
 	}
 	c.cipher.B = append(c.cipher.B, p...)
 	c.markReadyLocked()
+}
+
+// logPacket reports a TLS packet read or written, at debug level, when
+// Options.TLS.LogPackets is on (the component's LogSSLPackets): its
+// direction, its length and its first 32 bytes in hex. Callers check
+// Engine.logPackets first, so that the hot paths pay one test. Loop only.
+func (l *loop) logPacket(c *Conn, dir string, p []byte) {
+	if len(p) > 0 && l.logLevel() >= 3 {
+		n, more := len(p), ""
+		if n > 32 {
+			p, more = p[:32], "..."
+		}
+		l.log(c, 3, fmt.Sprintf("TLS packet %s (%d bytes): %x%s", dir, n, p, more))
+	}
 }

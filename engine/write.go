@@ -141,6 +141,9 @@ func (l *loop) flush(c *Conn) {
 		return
 	}
 	if cipher != nil {
+		if l.eng.logPackets {
+			l.logPacket(c, "out", cipher.B)
+		}
 		_, err := c.gc.Write(cipher.B)
 		putBuf(cipher)
 		if err != nil || c.state == stateClosed {
@@ -161,6 +164,9 @@ func (l *loop) flush(c *Conn) {
 				l.tlsOut = out[:0]
 			}
 			data = out
+			if l.eng.logPackets {
+				l.logPacket(c, "out", data)
+			}
 		}
 		_, err := c.gc.Write(data)
 		l.eng.putLarge(buf)

@@ -45,6 +45,9 @@ type Config struct {
 	// ErrPendingLimit error. Values below one maximal record refuse large
 	// ClientHellos. Zero means DefaultMaxPendingBytes.
 	MaxPendingBytes int
+	// LogPackets asks the engine to report every TLS packet it reads or
+	// writes through its debug log.
+	LogPackets bool
 }
 
 // Bridge holds the configuration and the handshake scheduler shared by all

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -37,14 +38,14 @@ func TestHelpAndVersion(t *testing.T) {
 
 // serve's limits default to the api's defaults (one source of truth).
 func TestServeDefaults(t *testing.T) {
-	f, err := parseServeFlags(nil, &bytes.Buffer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.maxOutbound != api.DefaultMaxOutboundQueue {
-		t.Errorf("-max-outbound default %d, want api.DefaultMaxOutboundQueue (1 MiB)", f.maxOutbound)
-	}
-	if f.maxMessage != api.DefaultMaxMessageSize || f.handshakeTO != api.DefaultConnectionTimeout {
-		t.Errorf("-max-message %d, -handshake-timeout %v: not the api defaults", f.maxMessage, f.handshakeTO)
+	_, fs := newServeFlags(&bytes.Buffer{})
+	for flag, want := range map[string]string{
+		"max-outbound":      strconv.Itoa(api.DefaultMaxOutboundQueue),
+		"max-message":       strconv.FormatInt(api.DefaultMaxMessageSize, 10),
+		"handshake-timeout": api.DefaultConnectionTimeout.String(),
+	} {
+		if got := fs.Lookup(flag).DefValue; got != want {
+			t.Errorf("-%s default %s, want the api's %s", flag, got, want)
+		}
 	}
 }

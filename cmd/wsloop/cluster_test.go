@@ -27,11 +27,7 @@ func startCluster(t *testing.T) []*app {
 	t.Cleanup(ns.Shutdown)
 	var apps []*app
 	for _, name := range []string{"node1", "node2", "node3"} {
-		cfg, err := (&serveFlags{addr: "127.0.0.1:0", maxMessage: 1 << 20, maxOutbound: 1 << 20,
-			handshakeTO: 5 * time.Second}).config(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := serveConfig(t, "-addr", "127.0.0.1:0", "-max-message", "1048576", "-max-outbound", "1048576", "-handshake-timeout", "5s")
 		a, err := startApp(cfg, clusterFlags{natsURL: ns.ClientURL(), node: name, prefix: "wsloop"})
 		if err != nil {
 			t.Fatal(err)
@@ -211,10 +207,7 @@ func TestPubsubOverMaxPayload(t *testing.T) {
 		t.Fatal("NATS did not start")
 	}
 	defer ns.Shutdown()
-	cfg, err := (&serveFlags{addr: "127.0.0.1:0", maxMessage: 1 << 20, maxOutbound: 1 << 20, handshakeTO: 5 * time.Second}).config(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := serveConfig(t, "-addr", "127.0.0.1:0", "-max-message", "1048576", "-max-outbound", "1048576", "-handshake-timeout", "5s")
 	a, err := startApp(cfg, clusterFlags{natsURL: ns.ClientURL(), node: "n", prefix: "wsloop"})
 	if err != nil {
 		t.Fatal(err)

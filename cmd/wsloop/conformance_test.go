@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wsloop/wsloop/loadtest/conformance"
 )
@@ -17,11 +17,7 @@ import (
 func TestConformanceQuick(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) {
-			cfg, err := (&serveFlags{addr: "127.0.0.1:0", compress: compress, maxMessage: 16 << 20,
-				maxOutbound: 4 << 20, handshakeTO: 10 * time.Second}).config(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := serveConfig(t, "-addr", "127.0.0.1:0", "-compress="+strconv.FormatBool(compress), "-max-outbound", "4194304")
 			a, err := startApp(cfg)
 			if err != nil {
 				t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,11 +21,8 @@ func TestHostileAgainstServe(t *testing.T) {
 	const maxMessage = 1 << 20
 	// An 8 MiB memory budget: the budget attack's 60 messages of 960 KiB
 	// do not all fit, so some wait and get 1013 after a second.
-	cfg, err := (&serveFlags{addr: "127.0.0.1:0", compress: true, maxMessage: maxMessage,
-		maxOutbound: 1 << 20, handshakeTO: time.Second, maxBuffered: 8 << 20, bufferWait: time.Second}).config(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := serveConfig(t, "-addr", "127.0.0.1:0", "-compress", "-max-message", strconv.Itoa(maxMessage),
+		"-max-outbound", "1048576", "-handshake-timeout", "1s", "-max-buffered", "8388608", "-buffer-wait", "1s")
 	a, err := startApp(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -16,34 +16,29 @@ import (
 	"github.com/wsloop/wsloop/api"
 )
 
-// serveFlags are the serve command's settings.
+// serveFlags are the serve command's settings: the Config settings that
+// declare a flag (api.Config.RegisterFlags), and the command's own.
 type serveFlags struct {
-	addr        string
-	compress    bool
-	maxConns    int
-	perIPConns  int
-	perIPRate   int
-	perIPBurst  int
-	maxBuffered int64
-	bufferWait  time.Duration
-	maxMessage  int64
-	maxOutbound int
-	ping        time.Duration
-	idle        time.Duration
-	loops       int
-	reusePort   bool
-	logLevel    int
-	origins     string
-	allowed     string
-	tlsCert     string
-	tlsKey      string
-	selfSigned  bool
-	handshakeTO time.Duration
-	pprof       string
-	mount       string
-	summary     time.Duration
-	cluster     clusterFlags
+	cfg        api.Config
+	addr       string
+	tlsCert    string
+	tlsKey     string
+	selfSigned bool
+	pprof      string
+	mount      string
+	summary    time.Duration
+	cluster    clusterFlags
 }
+
+// ownFlags are the serve flags that are not Config settings.
+var ownFlags = []string{"addr", "tls-cert", "tls-key", "tls-self-signed", "mount", "summary", "pprof",
+	"nats", "node", "nats-embed", "nats-prefix"}
+
+// serveDefaults are the settings whose serve default differs from the
+// library's on purpose: a command shows what it does (startup, errors and
+// summaries at LogLevel 1) where a library stays quiet. Any other flag
+// defaults to its field's declared default (TestServeFlagDefaults).
+var serveDefaults = map[string]string{"LogLevel": "1"}
 
 // serveUsage describes the serve command; the flags follow it.
 const serveUsage = `usage: wsloop serve [flags]
@@ -64,7 +59,7 @@ Endpoints (on -addr, and on -mount when given):
 Flags:
 `
 
-func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
+func newServeFlags(stderr io.Writer) (*serveFlags, *flag.FlagSet) {
 	f := &serveFlags{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -72,31 +67,25 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
 		fmt.Fprint(fs.Output(), serveUsage)
 		fs.PrintDefaults()
 	}
+	for name, v := range serveDefaults {
+		if err := f.cfg.Set(name, v); err != nil {
+			panic(err) // a wrong entry in serveDefaults
+		}
+	}
+	f.cfg.RegisterFlags(fs)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address host:port (port 0 picks one)")
-	fs.BoolVar(&f.compress, "compress", false, "offer permessage-deflate (RFC 7692)")
-	fs.IntVar(&f.maxConns, "max-conns", 0, "refuse connections beyond this many with 503 (0 = no limit)")
-	fs.IntVar(&f.perIPConns, "max-conns-per-ip", 0, "refuse a source address's connections beyond this many with 503 (0 = no limit)")
-	fs.IntVar(&f.perIPRate, "handshake-rate-per-ip", 0, "new connections per second allowed from one source address, 429 beyond (0 = no limit)")
-	fs.IntVar(&f.perIPBurst, "handshake-burst-per-ip", 0, "burst of new connections allowed from one source address (0 = the rate)")
-	fs.Int64Var(&f.maxMessage, "max-message", api.DefaultMaxMessageSize, "largest incoming message in bytes (1009 beyond)")
-	fs.IntVar(&f.maxOutbound, "max-outbound", api.DefaultMaxOutboundQueue, "per-connection outbound queue limit in bytes")
-	fs.Int64Var(&f.maxBuffered, "max-buffered", 0, "memory budget in bytes for the whole server: messages being received and outbound queues (0 = a quarter of GOMEMLIMIT, else 512 MiB; -1 = none)")
-	fs.DurationVar(&f.bufferWait, "buffer-wait", 0, "close with 1013 a connection waiting this long for the memory budget (0 = 10s)")
-	fs.DurationVar(&f.ping, "ping", 0, "send a ping after this long without input (0 = off)")
-	fs.DurationVar(&f.idle, "idle", 0, "close connections idle this long (0 = off)")
-	fs.DurationVar(&f.handshakeTO, "handshake-timeout", api.DefaultConnectionTimeout, "deadline for the TCP+TLS+HTTP handshake")
-	fs.IntVar(&f.loops, "loops", 0, "event loops (0 = GOMAXPROCS)")
-	fs.BoolVar(&f.reusePort, "reuseport", false, "give each event loop its own SO_REUSEPORT listener")
-	fs.IntVar(&f.logLevel, "log", 1, "log level: 0 none, 1 startup, errors and summaries, 2 verbose (a line per connection event), 3 debug")
 	fs.DurationVar(&f.summary, "summary", 10*time.Second, "at -log 1 and above, log a one-line summary this often while there is activity (0 = never)")
-	fs.StringVar(&f.origins, "origins", "", "comma-separated cross-origin patterns to allow, e.g. '*.example.com,localhost:*' or 'https://app.example.com'; '*' = any (default: same origin only, others get 403)")
-	fs.StringVar(&f.allowed, "allowed-clients", "", "comma-separated IPs/CIDRs allowed to connect (empty = any)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate file: serve wss://")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file for -tls-cert")
 	fs.BoolVar(&f.selfSigned, "tls-self-signed", false, "serve wss:// with a fresh self-signed certificate (demos)")
 	fs.StringVar(&f.mount, "mount", "", "also serve the same endpoints from a net/http server on this address, upgrades handed to the event loops (TLS through net/http when TLS is on)")
 	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060)")
 	f.cluster.register(fs)
+	return f, fs
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (*serveFlags, error) {
+	f, fs := newServeFlags(stderr)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -113,31 +102,10 @@ func (f *serveFlags) config(logger *slog.Logger) (api.Config, error) {
 	if err != nil {
 		return api.Config{}, fmt.Errorf("bad -addr port %q", portStr)
 	}
-	cfg := api.Config{
-		LocalHost:                host,
-		LocalPort:                port,
-		EventLoops:               f.loops,
-		ReusePort:                f.reusePort,
-		BufferMessage:            true,
-		MaxConnections:           f.maxConns,
-		MaxConnectionsPerIP:      f.perIPConns,
-		HandshakeRatePerIP:       f.perIPRate,
-		HandshakeBurstPerIP:      f.perIPBurst,
-		MaxBufferedBytes:         f.maxBuffered,
-		BufferWaitTimeout:        f.bufferWait,
-		MaxMessageSize:           f.maxMessage,
-		MaxOutboundQueue:         f.maxOutbound,
-		PingInterval:             f.ping,
-		IdleTimeout:              f.idle,
-		DefaultConnectionTimeout: f.handshakeTO,
-		AllowedClients:           f.allowed,
-		LogLevel:                 f.logLevel,
-		Logger:                   logger,
-		Compression:              api.Compression{Enabled: f.compress},
-	}
-	if f.origins != "" {
-		cfg.Origins = strings.Split(f.origins, ",")
-	}
+	cfg := f.cfg
+	cfg.LocalHost, cfg.LocalPort = host, port
+	cfg.BufferMessage = true // the demo echoes and broadcasts whole messages
+	cfg.Logger = logger
 	tlsCfg, err := f.tlsConfig()
 	if err != nil {
 		return api.Config{}, err
@@ -262,7 +230,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: api.SlogLevel(f.logLevel)}))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: api.SlogLevel(f.cfg.LogLevel)}))
 	cfg, err := f.config(logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "wsloop:", err)
@@ -296,9 +264,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "wsloop mounted in net/http on %s://%s  (echo: %s://%s/echo  chat: %s://%s/chat)\n",
 			scheme, maddr, wsScheme, maddr, wsScheme, maddr)
 	}
-	if f.logLevel >= 1 {
+	if f.cfg.LogLevel >= 1 {
 		logger.LogAttrs(ctx, slog.LevelInfo, "started", slog.String("addr", addr), slog.Bool("tls", cfg.TLS != nil),
-			slog.Bool("compress", f.compress), slog.String("mount", f.mount))
+			slog.Bool("compress", f.cfg.Compression.Enabled), slog.String("mount", f.mount))
 		if f.summary > 0 {
 			go logSummaries(ctx, a.srv, logger, f.summary)
 		}

@@ -9,12 +9,12 @@ import (
 	"github.com/wsloop/wsloop/engine"
 )
 
-// adapter turns engine callbacks into the public events. It is the only
+// dispatcher turns engine callbacks into the public events. It is the only
 // place that knows both the engine and the event structs. The engine calls
 // it only through its recovering wrapper, so a panic in an event handler
 // reached from here never unwinds into an event loop; the engine also
 // writes the "error:" and "disconnected with" log lines itself.
-type adapter struct{ s *Server }
+type dispatcher struct{ s *Server }
 
 // loopEvents are the event structs reused on one event loop.
 type loopEvents struct {
@@ -27,7 +27,7 @@ type loopEvents struct {
 	open      WebSocketOpenRequestEvent
 }
 
-func (a *adapter) events(c *engine.Conn) *loopEvents {
+func (a *dispatcher) events(c *engine.Conn) *loopEvents {
 	p := c.LoopLocal()
 	if le, ok := (*p).(*loopEvents); ok {
 		return le
@@ -37,7 +37,7 @@ func (a *adapter) events(c *engine.Conn) *loopEvents {
 	return le
 }
 
-func (a *adapter) Accept(remote, _ netip.AddrPort) bool {
+func (a *dispatcher) Accept(remote, _ netip.AddrPort) bool {
 	fn := a.s.events.OnConnectionRequest
 	if fn == nil {
 		return true
@@ -47,7 +47,7 @@ func (a *adapter) Accept(remote, _ netip.AddrPort) bool {
 	return ev.Accept
 }
 
-func (a *adapter) OpenRequest(c *engine.Conn, req *codec.Request, resp *engine.OpenResponse) {
+func (a *dispatcher) OpenRequest(c *engine.Conn, req *codec.Request, resp *engine.OpenResponse) {
 	fn := a.s.events.OnWebSocketOpenRequest
 	if fn == nil {
 		return
@@ -92,7 +92,7 @@ func (a *adapter) OpenRequest(c *engine.Conn, req *codec.Request, resp *engine.O
 	ev.header = nil
 }
 
-func (a *adapter) Connected(c *engine.Conn) {
+func (a *dispatcher) Connected(c *engine.Conn) {
 	fn := a.s.events.OnConnected
 	if fn == nil {
 		return
@@ -102,7 +102,7 @@ func (a *adapter) Connected(c *engine.Conn) {
 	fn(ev)
 }
 
-func (a *adapter) Data(c *engine.Conn, op codec.OpCode, data []byte, eom bool) {
+func (a *dispatcher) Data(c *engine.Conn, op codec.OpCode, data []byte, eom bool) {
 	fn := a.s.events.OnDataIn
 	if fn == nil {
 		return
@@ -113,7 +113,7 @@ func (a *adapter) Data(c *engine.Conn, op codec.OpCode, data []byte, eom bool) {
 	ev.Data = nil
 }
 
-func (a *adapter) Disconnected(c *engine.Conn, code uint16, reason string) {
+func (a *dispatcher) Disconnected(c *engine.Conn, code uint16, reason string) {
 	fn := a.s.events.OnDisconnected
 	if fn == nil {
 		return
@@ -123,7 +123,7 @@ func (a *adapter) Disconnected(c *engine.Conn, code uint16, reason string) {
 	fn(ev)
 }
 
-func (a *adapter) Error(c *engine.Conn, err error) {
+func (a *dispatcher) Error(c *engine.Conn, err error) {
 	fn := a.s.events.OnError
 	if fn == nil {
 		return
@@ -141,7 +141,7 @@ func (a *adapter) Error(c *engine.Conn, err error) {
 	ev.Err = nil
 }
 
-func (a *adapter) ReadyToSend(c *engine.Conn) {
+func (a *dispatcher) ReadyToSend(c *engine.Conn) {
 	fn := a.s.events.OnReadyToSend
 	if fn == nil {
 		return
@@ -162,7 +162,7 @@ var slogLevels = [...]slog.Level{0, slog.LevelInfo, slog.LevelDebug, slog.LevelD
 // 2 verbose, 3 debug).
 func SlogLevel(level int) slog.Level { return slogLevels[max(1, min(level, 3))] }
 
-func (a *adapter) Log(c *engine.Conn, level int, msg string, attrs ...slog.Attr) {
+func (a *dispatcher) Log(c *engine.Conn, level int, msg string, attrs ...slog.Attr) {
 	if level < 1 || level > 3 || int32(level) > a.s.logLevel.Load() {
 		return
 	}
@@ -197,7 +197,7 @@ func (a *adapter) Log(c *engine.Conn, level int, msg string, attrs ...slog.Attr)
 	}
 }
 
-func (a *adapter) LogLevel() int { return int(a.s.logLevel.Load()) }
+func (a *dispatcher) LogLevel() int { return int(a.s.logLevel.Load()) }
 
 // wrapped makes an error match a second sentinel with errors.Is.
 type wrapped struct {
