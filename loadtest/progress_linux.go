@@ -44,10 +44,14 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+// begin starts reporting on r. Scenarios made of several runs (hostile,
+// soak) share one Progress: each run's begin ends the one before, and end
+// may be called again after the last run ended.
 func (p *Progress) begin(r *runner) {
 	if p.interval < 0 {
 		return
 	}
+	p.end()
 	p.r = r
 	p.stop = make(chan struct{})
 	p.wg.Go(p.loop)
@@ -59,6 +63,7 @@ func (p *Progress) end() {
 	}
 	close(p.stop)
 	p.wg.Wait()
+	p.stop = nil
 	if p.terminal {
 		fmt.Fprintln(p.w)
 	}
