@@ -11,11 +11,13 @@ import (
 	"github.com/wsloop/wsloop/bench/servers/gorilla"
 	"github.com/wsloop/wsloop/bench/servers/gws"
 	"github.com/wsloop/wsloop/bench/servers/nbio"
+	"github.com/wsloop/wsloop/bench/servers/serverutil"
 	"github.com/wsloop/wsloop/bench/servers/wsloop"
 )
 
-// RunFunc serves mode ("echo" or "broadcast") on addr until ctx ends.
-type RunFunc func(ctx context.Context, addr string, mode string) error
+// RunFunc serves cfg.Mode ("echo" or "broadcast") on cfg.Addr, over TLS
+// when cfg has a certificate, until ctx ends.
+type RunFunc func(ctx context.Context, cfg serverutil.Config) error
 
 // registry maps an implementation name to its server.
 var registry = map[string]RunFunc{
@@ -38,11 +40,19 @@ func Lookup(impl string) (RunFunc, error) {
 	return nil, fmt.Errorf("servers: unknown implementation %q (known: %v)", impl, Names)
 }
 
+// noTLS maps the implementations that cannot serve TLS to the reason.
+var noTLS = map[string]string{
+	"gobwas": gobwas.TLSUnsupported,
+}
+
+// TLSUnsupported returns why impl cannot serve TLS, or "" when it can.
+func TLSUnsupported(impl string) string { return noTLS[impl] }
+
 // Run looks up impl and runs it.
-func Run(ctx context.Context, impl, addr, mode string) error {
+func Run(ctx context.Context, impl string, cfg serverutil.Config) error {
 	fn, err := Lookup(impl)
 	if err != nil {
 		return err
 	}
-	return fn(ctx, addr, mode)
+	return fn(ctx, cfg)
 }

@@ -20,11 +20,18 @@ import (
 // server stops when the test ends.
 func start(t *testing.T, impl, mode string) string {
 	t.Helper()
+	return startCfg(t, impl, serverutil.Config{Addr: "127.0.0.1:0", Mode: mode})
+}
+
+// startCfg is start with a whole Config (cfg.Addr is ignored).
+func startCfg(t *testing.T, impl string, cfg serverutil.Config) string {
+	t.Helper()
+	cfg.Addr = "127.0.0.1:0"
 	ready := make(chan net.Addr, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	ctx = serverutil.WithReady(ctx, func(a net.Addr) { ready <- a })
 	done := make(chan error, 1)
-	go func() { done <- servers.Run(ctx, impl, "127.0.0.1:0", mode) }()
+	go func() { done <- servers.Run(ctx, impl, cfg) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

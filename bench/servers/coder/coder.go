@@ -30,8 +30,10 @@ type subscriber struct {
 	msgs   chan message
 }
 
-// Run serves mode ("echo" or "broadcast") on addr until ctx ends.
-func Run(ctx context.Context, addr string, mode string) error {
+// Run serves cfg.Mode ("echo" or "broadcast") on cfg.Addr, over TLS when
+// cfg has a certificate, until ctx ends.
+func Run(ctx context.Context, cfg serverutil.Config) error {
+	mode := cfg.Mode
 	if err := serverutil.CheckMode(mode); err != nil {
 		return err
 	}
@@ -56,7 +58,7 @@ func Run(ctx context.Context, addr string, mode string) error {
 		}
 		broadcast(ctx, c, &reg)
 	})
-	err := serverutil.ServeHTTP(ctx, addr, mux)
+	err := serverutil.ServeHTTP(ctx, cfg, mux)
 	all.Wait()
 	return err
 }

@@ -10,6 +10,7 @@ package gobwas
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -69,10 +70,22 @@ type server struct {
 	frames    sync.Pool
 }
 
-// Run serves mode ("echo" or "broadcast") on addr until ctx ends.
-func Run(ctx context.Context, addr string, mode string) error {
+// TLSUnsupported says why this server does not serve TLS: its poller waits
+// for the raw socket to become readable and then reads a whole message with
+// wsutil, but a TLS connection can hold decrypted bytes in crypto/tls's
+// buffer while the socket has nothing to read, so a poller over the fd
+// would miss them (and a read of a partial record would block a worker).
+const TLSUnsupported = "gobwas's bench server polls raw sockets for readiness; crypto/tls buffers decrypted bytes the poller cannot see"
+
+// Run serves cfg.Mode ("echo" or "broadcast") on cfg.Addr until ctx ends.
+// It returns serverutil.ErrNoTLS when cfg asks for TLS (see TLSUnsupported).
+func Run(ctx context.Context, cfg serverutil.Config) error {
+	mode := cfg.Mode
 	if err := serverutil.CheckMode(mode); err != nil {
 		return err
+	}
+	if cfg.TLS() {
+		return fmt.Errorf("gobwas: %w: %s", serverutil.ErrNoTLS, TLSUnsupported)
 	}
 	wsutil.SetMaxMessageSize(maxMsg)
 	p, err := newPoller()
@@ -83,7 +96,7 @@ func Run(ctx context.Context, addr string, mode string) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", serverutil.Healthz)
 	mux.HandleFunc("/", s.upgrade)
-	err = serverutil.ServeHTTP(ctx, addr, mux)
+	err = serverutil.ServeHTTP(ctx, cfg, mux)
 	s.poll.Close() // no more readiness callbacks
 	s.reg.Each(func(c *conn) { _ = c.nc.Close() })
 	s.work.Close()

@@ -49,8 +49,10 @@ func (h *handler) OnMessage(c *gws.Conn, m *gws.Message) {
 	_ = b.Close()
 }
 
-// Run serves mode ("echo" or "broadcast") on addr until ctx ends.
-func Run(ctx context.Context, addr string, mode string) error {
+// Run serves cfg.Mode ("echo" or "broadcast") on cfg.Addr, over TLS when
+// cfg has a certificate, until ctx ends.
+func Run(ctx context.Context, cfg serverutil.Config) error {
+	mode := cfg.Mode
 	if err := serverutil.CheckMode(mode); err != nil {
 		return err
 	}
@@ -75,7 +77,7 @@ func Run(ctx context.Context, addr string, mode string) error {
 			c.ReadLoop()
 		}()
 	})
-	err := serverutil.ServeHTTP(ctx, addr, mux)
+	err := serverutil.ServeHTTP(ctx, cfg, mux)
 	all.Wait()
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/lesismal/llib/std/crypto/tls"
 	"github.com/lesismal/nbio/logging"
 	"github.com/lesismal/nbio/nbhttp"
 	"github.com/lesismal/nbio/nbhttp/websocket"
@@ -16,8 +17,11 @@ import (
 	"github.com/wsloop/wsloop/bench/servers/serverutil"
 )
 
-// Run serves mode ("echo" or "broadcast") on addr until ctx ends.
-func Run(ctx context.Context, addr string, mode string) error {
+// Run serves cfg.Mode ("echo" or "broadcast") on cfg.Addr until ctx ends;
+// with a certificate in cfg it serves wss:// through nbhttp's own
+// non-blocking TLS (Config.AddrsTLS and Config.TLSConfig), TLS 1.3 only.
+func Run(ctx context.Context, cfg serverutil.Config) error {
+	mode, addr := cfg.Mode, cfg.Addr
 	if err := serverutil.CheckMode(mode); err != nil {
 		return err
 	}
@@ -47,9 +51,8 @@ func Run(ctx context.Context, addr string, mode string) error {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = up.Upgrade(w, r, nil) // errors are answered by the upgrader
 	})
-	engine := nbhttp.NewEngine(nbhttp.Config{
+	conf := nbhttp.Config{
 		Network:                 "tcp",
-		Addrs:                   []string{addr},
 		MaxLoad:                 1 << 20,
 		Handler:                 mux,
 		ReleaseWebsocketPayload: true,
@@ -60,7 +63,17 @@ func Run(ctx context.Context, addr string, mode string) error {
 			}
 			return ln, err
 		},
-	})
+	}
+	if cfg.TLS() {
+		tc, err := tlsConfig(cfg)
+		if err != nil {
+			return err
+		}
+		conf.AddrsTLS, conf.TLSConfig = []string{addr}, tc
+	} else {
+		conf.Addrs = []string{addr}
+	}
+	engine := nbhttp.NewEngine(conf)
 	if err := engine.Start(); err != nil {
 		return err
 	}
@@ -69,4 +82,14 @@ func Run(ctx context.Context, addr string, mode string) error {
 	defer cancel()
 	_ = engine.Shutdown(sctx)
 	return nil
+}
+
+// tlsConfig is serverutil.Config.TLSConfig in the types of nbio's
+// crypto/tls fork (llib), which its non-blocking TLS needs.
+func tlsConfig(cfg serverutil.Config) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13, MaxVersion: tls.VersionTLS13}, nil
 }

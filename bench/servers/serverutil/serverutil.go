@@ -1,10 +1,12 @@
 // Package serverutil holds the small pieces every benchmark server shares:
-// mode validation, the /healthz handler, the readiness hook and a net/http
-// runner that stops with its context.
+// the server Config (address, mode, TLS certificate), mode validation, the
+// /healthz handler, the readiness hook and a net/http runner that stops
+// with its context.
 package serverutil
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -54,17 +56,33 @@ func NotifyReady(ctx context.Context, addr net.Addr) {
 // ShutdownGrace bounds how long a server waits for itself to stop.
 const ShutdownGrace = 3 * time.Second
 
-// ServeHTTP listens on addr, serves h until ctx ends, then shuts down. The
-// returned error is nil after a shutdown caused by ctx.
-func ServeHTTP(ctx context.Context, addr string, h http.Handler) error {
-	ln, err := net.Listen("tcp", addr)
+// ServeHTTP listens on cfg.Addr, serves h until ctx ends, then shuts down.
+// With cfg.TLS() it serves HTTPS with cfg.TLSConfig() and HTTP/2 turned off
+// (an empty TLSNextProto), as net/http documents. The returned error is nil
+// after a shutdown caused by ctx.
+func ServeHTTP(ctx context.Context, cfg Config, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	if cfg.TLS() {
+		tc, err := cfg.TLSConfig()
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = tc
+		srv.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	NotifyReady(ctx, ln.Addr())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if cfg.TLS() {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return err

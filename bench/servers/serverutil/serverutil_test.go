@@ -63,7 +63,7 @@ func TestHealthzAndServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- ServeHTTP(WithReady(ctx, func(a net.Addr) { ready <- a }), "127.0.0.1:0", http.HandlerFunc(Healthz))
+		done <- ServeHTTP(WithReady(ctx, func(a net.Addr) { ready <- a }), Config{Addr: "127.0.0.1:0"}, http.HandlerFunc(Healthz))
 	}()
 	addr := <-ready
 	resp, err := http.Get("http://" + addr.String() + "/")

@@ -2,11 +2,13 @@
 // OnDataIn with BufferMessage delivers whole messages on the event loops;
 // echo answers with SendMessage in the same format, broadcast hands each
 // message to Server.Broadcast, which frames it once for every connection.
-// /healthz is served through Config.HTTPHandler.
+// /healthz is served through Config.HTTPHandler. With a certificate, TLS is
+// wsloop's own bridge (api.TLSConfig).
 package wsloop
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,8 +19,11 @@ import (
 	"github.com/wsloop/wsloop/bench/servers/serverutil"
 )
 
-// Run serves mode ("echo" or "broadcast") on addr until ctx ends.
-func Run(ctx context.Context, addr string, mode string) error {
+// Run serves cfg.Mode ("echo" or "broadcast") on cfg.Addr until ctx ends;
+// with a certificate in cfg it serves wss:// through api.TLSConfig, TLS 1.3
+// only.
+func Run(ctx context.Context, cfg serverutil.Config) error {
+	mode, addr := cfg.Mode, cfg.Addr
 	if err := serverutil.CheckMode(mode); err != nil {
 		return err
 	}
@@ -32,12 +37,21 @@ func Run(ctx context.Context, addr string, mode string) error {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", serverutil.Healthz)
-	cfg := api.Config{
+	conf := api.Config{
 		LocalHost:      host,
 		LocalPort:      port,
 		BufferMessage:  true,
 		MaxMessageSize: 64 << 20,
 		HTTPHandler:    mux,
+	}
+	if cfg.TLS() {
+		conf.TLS = &api.TLSConfig{
+			Enabled:    true,
+			CertFile:   cfg.CertFile,
+			KeyFile:    cfg.KeyFile,
+			MinVersion: tls.VersionTLS13,
+			MaxVersion: tls.VersionTLS13,
+		}
 	}
 	var srv *api.Server
 	var ev api.Events
@@ -56,7 +70,7 @@ func Run(ctx context.Context, addr string, mode string) error {
 			_ = srv.Broadcast(e.DataFormat, e.Data, nil)
 		}
 	}
-	srv = api.New(cfg, ev)
+	srv = api.New(conf, ev)
 	if err := srv.Listen(); err != nil {
 		return err
 	}
