@@ -32,14 +32,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	quick := fs.Bool("quick", false, "reduced set: fewer connections, shorter runs (under 5 minutes)")
 	out := fs.String("out", "results", "output directory")
 	only := fs.String("only", "", "comma-separated substrings: run only scenarios whose names contain one")
-	tls := fs.Bool("tls", false, "add the TLS scenarios (hook: servers do not serve wss yet)")
+	repeat := fs.Int("repeat", 0, "runs per implementation for every scenario (0: 3 for tls-handshake and echo-16KiB-*, 1 for the rest; 1 with -quick)")
 	rate := fs.Float64("broadcast-rate", 0, "broadcast sender msgs/s (0: 20)")
 	loadBin := fs.String("loadtest-bin", "", "prebuilt loadtest binary (default: build -repo/cmd/wsloop, or ./cmd/benchload without it)")
 	loadSub := fs.String("loadtest-subcmd", "loadtest", "subcommand placed before the loadtest flags (empty: none)")
 	repo := fs.String("repo", "..", "the wsloop module root (to build ./cmd/wsloop)")
 	serverCPU := fs.Int("server-cpu", 0, "CPU for the servers (-1: no pinning)")
 	loadCPU := fs.Int("load-cpu", 1, "CPU for the loadtest (-1: no pinning)")
-	maxTime := fs.Duration("max-time", 0, "bound on the whole session (0: 6m with -quick, 25m otherwise)")
+	maxTime := fs.Duration("max-time", 0, "bound on the whole session (0: 10m with -quick, 45m otherwise)")
 	list := fs.Bool("list", false, "print the scenarios and exit")
 	rerender := fs.Bool("rerender", false, "rewrite results.md and the charts from -out/results.json, run nothing")
 	fs.Usage = func() {
@@ -59,10 +59,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	plan := runner.Plan{Quick: *quick, TLS: *tls, BroadcastRate: *rate}
+	if *repeat < 0 {
+		fmt.Fprintln(stderr, "benchrun: -repeat must not be negative")
+		return 2
+	}
+	plan := runner.Plan{Quick: *quick, BroadcastRate: *rate, Repeat: *repeat}
 	if *list {
 		for _, sc := range runner.FilterScenarios(plan.Scenarios(), splitList(*only)) {
-			fmt.Fprintf(stdout, "%-22s %-9s %s\n", sc.Name, sc.Group, strings.Join(runner.LoadArgs(sc.Load, "ws://ADDR/", 0, "OUT.json"), " "))
+			fmt.Fprintf(stdout, "%-22s %-9s x%d %s\n", sc.Name, sc.Group, sc.Repeat, strings.Join(runner.LoadArgs(sc.Load, "ADDR", 0, "OUT.json"), " "))
 		}
 		return 0
 	}
@@ -75,9 +79,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	limit := *maxTime
 	if limit <= 0 {
-		limit = 25 * time.Minute
+		limit = 45 * time.Minute
 		if *quick {
-			limit = 6 * time.Minute
+			limit = 10 * time.Minute
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -99,6 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Command:        "benchrun " + strings.Join(args, " "),
 		Log:            stdout,
 		Only:           splitList(*only),
+		TLSUnsupported: servers.TLSUnsupported,
 	}
 	if cfg.LoadtestBin != "" {
 		if abs, err := filepath.Abs(cfg.LoadtestBin); err == nil {
@@ -110,13 +115,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "benchrun:", err)
 		return 1
 	}
-	failed := 0
+	failed, na := 0, 0
 	for _, r := range rep.Records {
-		if r.Error != "" {
+		switch {
+		case r.Error != "":
 			failed++
+		case r.NA != "":
+			na++
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d runs, %d failed)\n", filepath.Join(*out, "results.md"), len(rep.Records), failed)
+	fmt.Fprintf(stdout, "wrote %s (%d runs, %d failed, %d not applicable)\n", filepath.Join(*out, "results.md"), len(rep.Records)-na, failed, na)
 	return 0
 }
 

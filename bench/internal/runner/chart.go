@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -17,33 +18,36 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// ChartSpec is one bar chart: a metric of every scenario of a group, one
-// bar per implementation per scenario.
+// ChartSpec is one bar chart: a metric of every scenario of its groups,
+// one bar per implementation per scenario (the median of repeated runs).
 type ChartSpec struct {
 	File   string // base name without extension
 	Title  string
-	Group  string
+	Groups []string
 	Metric string // Metric.Name to plot
 }
 
 // DefaultCharts are the charts the README embeds.
 var DefaultCharts = []ChartSpec{
-	{File: "idle-memory", Title: "Idle memory per connection (bytes, lower is better)", Group: GroupIdle, Metric: MetricBytesPerConn.Name},
-	{File: "echo-throughput", Title: "Echo throughput, server on one core (msgs/s, higher is better)", Group: GroupEcho, Metric: MetricMsgsPerSec.Name},
-	{File: "echo-cpu", Title: "Echo server CPU per million messages (s, lower is better)", Group: GroupEcho, Metric: MetricCPUPerMMsgs.Name},
-	{File: "echo-p99", Title: "Echo p99 round trip (ms, lower is better)", Group: GroupEcho, Metric: MetricP99.Name},
-	{File: "broadcast-throughput", Title: "Broadcast deliveries/s (higher is better)", Group: GroupBroadcast, Metric: MetricDeliveriesPerSec.Name},
-	{File: "broadcast-p99", Title: "Broadcast p99 send-to-receive (ms, lower is better)", Group: GroupBroadcast, Metric: MetricP99.Name},
-	{File: "tls-idle-memory", Title: "TLS idle memory per connection (bytes, lower is better)", Group: GroupTLS, Metric: MetricBytesPerConn.Name},
+	{File: "idle-memory", Title: "Idle memory per connection (bytes, lower is better)", Groups: []string{GroupIdle}, Metric: MetricBytesPerConn.Name},
+	{File: "echo-throughput", Title: "Echo throughput, server on one core (msgs/s, higher is better)", Groups: []string{GroupEcho}, Metric: MetricMsgsPerSec.Name},
+	{File: "echo-cpu", Title: "Echo server CPU per million messages (s, lower is better)", Groups: []string{GroupEcho}, Metric: MetricCPUPerMMsgs.Name},
+	{File: "echo-p99", Title: "Echo p99 round trip (ms, lower is better)", Groups: []string{GroupEcho}, Metric: MetricP99.Name},
+	{File: "broadcast-throughput", Title: "Broadcast deliveries/s (higher is better)", Groups: []string{GroupBroadcast}, Metric: MetricDeliveriesPerSec.Name},
+	{File: "broadcast-p99", Title: "Broadcast p99 send-to-receive (ms, lower is better)", Groups: []string{GroupBroadcast}, Metric: MetricP99.Name},
+	{File: "idle-cpu", Title: "Server CPU at rest, all connections idle (ms per s, lower is better)", Groups: []string{GroupIdle, GroupTLS}, Metric: MetricCPUAtRest.Name},
+	{File: "tls-handshake", Title: "TLS 1.3 handshakes/s, ECDSA P-256 (higher is better)", Groups: []string{GroupTLS}, Metric: MetricHandshakesPerSec.Name},
+	{File: "tls-idle-memory", Title: "TLS idle memory per connection (bytes, lower is better)", Groups: []string{GroupTLS}, Metric: MetricBytesPerConn.Name},
 }
 
 // ChartData extracts the categories (scenario labels) and, per
-// implementation, one value per category (NaN when missing). ok is false
+// implementation with at least one value, one value per category (NaN when
+// missing). ok is false
 // when no scenario of the group has the metric or no value exists.
 func ChartData(spec ChartSpec, scenarios []Scenario, impls []string, recs []*Record) (labels []string, values map[string][]float64, ok bool) {
 	values = map[string][]float64{}
 	for _, sc := range scenarios {
-		if sc.Group != spec.Group {
+		if !slices.Contains(spec.Groups, sc.Group) {
 			continue
 		}
 		idx := -1
@@ -62,6 +66,11 @@ func ChartData(spec ChartSpec, scenarios []Scenario, impls []string, recs []*Rec
 			if !math.IsNaN(v) {
 				ok = true
 			}
+		}
+	}
+	for impl, vals := range values {
+		if !slices.ContainsFunc(vals, func(v float64) bool { return !math.IsNaN(v) }) {
+			delete(values, impl) // no bar at all rather than zero bars (n/a, failed)
 		}
 	}
 	return labels, values, ok && len(labels) > 0

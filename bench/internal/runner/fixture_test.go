@@ -20,3 +20,24 @@ func fixture(impl, scenario string, msgsPerSec, p99, bytesPerConn, cpuPerM float
 	}
 	return &Record{Impl: impl, Scenario: scenario, Raw: b}
 }
+
+// fixtureDoc builds a Record whose Result is doc with the schema set.
+func fixtureDoc(impl, scenario string, round int, doc map[string]any) *Record {
+	doc["schema"] = "wsloop.loadtest/v1"
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic(fmt.Sprint("fixture: ", err))
+	}
+	return &Record{Impl: impl, Scenario: scenario, Round: round, Raw: b}
+}
+
+// handshakeFixture is a TLS handshake run: rate handshakes/s, server CPU
+// per thousand connections, and traffic CPU over a traffic window.
+func handshakeFixture(impl string, round int, rate, cpuPerK, trafficCPU, trafficS float64) *Record {
+	return fixtureDoc(impl, "tls-handshake", round, map[string]any{
+		"scenario":    "handshake",
+		"traffic_s":   trafficS,
+		"connections": map[string]any{"opened": 5000, "handshakes_per_s": rate},
+		"server":      map[string]any{"cpu_s_per_kconn": cpuPerK, "traffic_cpu_s": trafficCPU},
+	})
+}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -45,21 +46,30 @@ type ServerProc struct {
 	Addr string
 	cmd  *exec.Cmd
 	done chan error
+	tls  bool
 }
 
 // PID is the server's process id (taskset execs, so it is the server's).
 func (s *ServerProc) PID() int { return s.cmd.Process.Pid }
 
+// Cert is the session's certificate and key (PEM files) for wss servers.
+type Cert struct{ CertFile, KeyFile string }
+
 // StartServer starts bin -impl impl -addr addr -mode mode pinned to cpu with
-// GOMAXPROCS=1 and waits until GET /healthz answers 200.
-func StartServer(ctx context.Context, bin string, cpu int, impl, addr, mode string, log io.Writer) (*ServerProc, error) {
-	cmd := pinned(ctx, cpu, bin, "-impl", impl, "-addr", addr, "-mode", mode)
+// GOMAXPROCS=1, serving TLS with cert when it is not nil, and waits until
+// GET /healthz (https:// with cert) answers 200.
+func StartServer(ctx context.Context, bin string, cpu int, impl, addr, mode string, cert *Cert, log io.Writer) (*ServerProc, error) {
+	args := []string{"-impl", impl, "-addr", addr, "-mode", mode}
+	if cert != nil {
+		args = append(args, "-cert", cert.CertFile, "-key", cert.KeyFile)
+	}
+	cmd := pinned(ctx, cpu, bin, args...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &ServerProc{Addr: addr, cmd: cmd, done: make(chan error, 1)}
+	s := &ServerProc{Addr: addr, cmd: cmd, done: make(chan error, 1), tls: cert != nil}
 	go func() { s.done <- cmd.Wait() }()
 	if err := s.waitHealthy(ctx, 15*time.Second); err != nil {
 		s.Stop()
@@ -70,6 +80,13 @@ func StartServer(ctx context.Context, bin string, cpu int, impl, addr, mode stri
 
 func (s *ServerProc) waitHealthy(ctx context.Context, limit time.Duration) error {
 	cl := http.Client{Timeout: time.Second}
+	url := "http://" + s.Addr + "/healthz"
+	if s.tls {
+		// The session's certificate is self-signed: only reachability and
+		// the TLS handshake are checked here.
+		cl.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+		url = "https://" + s.Addr + "/healthz"
+	}
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		select {
@@ -80,7 +97,7 @@ func (s *ServerProc) waitHealthy(ctx context.Context, limit time.Duration) error
 			return ctx.Err()
 		default:
 		}
-		resp, err := cl.Get("http://" + s.Addr + "/healthz")
+		resp, err := cl.Get(url)
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

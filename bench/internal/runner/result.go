@@ -65,13 +65,16 @@ func ParseLoadResult(b []byte) (*LoadResult, error) {
 	return &r, nil
 }
 
-// Record is one (implementation, scenario) run as stored in results.json.
+// Record is one (implementation, scenario, round) run as stored in
+// results.json.
 type Record struct {
 	Impl     string          `json:"impl"`
 	Scenario string          `json:"scenario"`
 	Group    string          `json:"group"`
+	Round    int             `json:"round,omitempty"`   // 1..Scenario.Repeat
 	Command  []string        `json:"command,omitempty"` // the loadtest command line
 	Error    string          `json:"error,omitempty"`   // why the run failed, if it did
+	NA       string          `json:"na,omitempty"`      // why the scenario does not apply to Impl (not a failure)
 	Raw      json.RawMessage `json:"result,omitempty"`  // the loadtest's Result, verbatim
 
 	parsed *LoadResult

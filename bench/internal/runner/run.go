@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/wsloop/wsloop/bench/servers/serverutil"
 )
 
 // Config is what one benchmark session does.
@@ -27,6 +29,31 @@ type Config struct {
 	Command        string    // the command line, for the report header
 	Log            io.Writer // progress lines
 	Only           []string  // run only scenarios whose names contain one of these (optional)
+	// TLSUnsupported returns why impl cannot serve TLS ("" when it can);
+	// its TLS scenarios are then recorded as not applicable, not run.
+	TLSUnsupported func(impl string) string
+}
+
+// Step is one run of a session: a scenario, an implementation, a round.
+type Step struct {
+	Scenario Scenario
+	Impl     string
+	Round    int // 1..Scenario.Repeat
+}
+
+// RunOrder lists the runs of scenarios × impls in session order: scenario
+// by scenario, and within a scenario round by round, every implementation
+// in each round, so drift over time hits every implementation alike.
+func RunOrder(scenarios []Scenario, impls []string) []Step {
+	var out []Step
+	for _, sc := range scenarios {
+		for round := 1; round <= max(sc.Repeat, 1); round++ {
+			for _, impl := range impls {
+				out = append(out, Step{Scenario: sc, Impl: impl, Round: round})
+			}
+		}
+	}
+	return out
 }
 
 // Session runs cfg: builds the binaries, runs every scenario against every
@@ -55,33 +82,67 @@ func Session(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 
+	// One certificate for the whole session: every server does the same
+	// ECDSA P-256 work.
+	certFile, keyFile, err := serverutil.WriteSelfSigned(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("certificate: %w", err)
+	}
+	cert := &Cert{CertFile: certFile, KeyFile: keyFile}
+
 	rep := &Report{Machine: DetectMachine(time.Now()), Command: cfg.Command}
 	scenarios := FilterScenarios(cfg.Plan.Scenarios(), cfg.Only)
-	for _, sc := range scenarios {
-		for _, impl := range cfg.Impls {
-			if ctx.Err() != nil {
-				break
+	for _, st := range RunOrder(scenarios, cfg.Impls) {
+		if ctx.Err() != nil {
+			break
+		}
+		sc := st.Scenario
+		var rec *Record
+		if why := cfg.notApplicable(sc, st.Impl); why != "" {
+			if st.Round > 1 {
+				continue // recorded once
 			}
-			rec := runOne(ctx, cfg, sc, impl, serverBin, loadBin, tmp)
-			rep.Records = append(rep.Records, rec)
-			status := "ok"
-			if rec.Error != "" {
-				status = "FAILED: " + rec.Error
-			} else if r := rec.Result(); r != nil && len(sc.Metrics) > 0 {
-				if v, ok := sc.Metrics[0].Value(r); ok {
-					status = fmt.Sprintf("%s %s", FormatValue(v), sc.Metrics[0].Name)
-				}
-			}
-			fmt.Fprintf(cfg.Log, "%-22s %-8s %s\n", sc.Name, impl, status)
-			if err := writeJSON(filepath.Join(cfg.OutDir, "results.json"), rep); err != nil {
-				return rep, err
-			}
+			rec = &Record{Impl: st.Impl, Scenario: sc.Name, Group: sc.Group, Round: st.Round, NA: why}
+		} else {
+			rec = runOne(ctx, cfg, st, cert, serverBin, loadBin, tmp)
+		}
+		rep.Records = append(rep.Records, rec)
+		fmt.Fprintf(cfg.Log, "%-22s %-8s %s\n", sc.Name, st.Impl, runStatus(st, rec))
+		if err := writeJSON(filepath.Join(cfg.OutDir, "results.json"), rep); err != nil {
+			return rep, err
 		}
 	}
 	if err := WriteOutputs(cfg.OutDir, rep, scenarios, cfg.Impls); err != nil {
 		return rep, err
 	}
 	return rep, ctx.Err()
+}
+
+// notApplicable says why sc does not apply to impl ("" when it does).
+func (cfg *Config) notApplicable(sc Scenario, impl string) string {
+	if sc.Load.TLS && cfg.TLSUnsupported != nil {
+		return cfg.TLSUnsupported(impl)
+	}
+	return ""
+}
+
+// runStatus is the progress line's verdict on one run.
+func runStatus(st Step, rec *Record) string {
+	status := "ok"
+	switch sc := st.Scenario; {
+	case rec.NA != "":
+		status = "n/a: " + rec.NA
+	case rec.Error != "":
+		status = "FAILED: " + rec.Error
+	case rec.Result() != nil && len(sc.Metrics) > 0:
+		if v, ok := sc.Metrics[0].Value(rec.Result()); ok {
+			status = fmt.Sprintf("%s %s", FormatValue(v), sc.Metrics[0].Name)
+		}
+	}
+	if st.Scenario.Repeat > 1 {
+		status = fmt.Sprintf("[run %d/%d] %s", st.Round, st.Scenario.Repeat, status)
+	}
+	return status
 }
 
 // buildLoadtest returns the loadtest binary: cfg.LoadtestBin if set, else
@@ -137,7 +198,7 @@ func Rerender(dir string, impls []string) error {
 	}
 	var scenarios []Scenario
 	seen := map[string]bool{}
-	for _, p := range []Plan{{Quick: true, TLS: true}, {TLS: true}} {
+	for _, p := range []Plan{{Quick: true}, {}} {
 		for _, sc := range p.Scenarios() {
 			if have[sc.Name] && !seen[sc.Name] {
 				seen[sc.Name] = true
@@ -187,15 +248,22 @@ func goBuild(ctx context.Context, dir, out, pkg string) error {
 	return nil
 }
 
-// runOne runs one scenario against one implementation; failures are
-// recorded in the Record, never returned.
-func runOne(ctx context.Context, cfg Config, sc Scenario, impl, serverBin, loadBin, tmp string) *Record {
-	rec := &Record{Impl: impl, Scenario: sc.Name, Group: sc.Group}
-	if sc.TLS {
-		rec.Error = "TLS scenarios are a hook: the bench servers do not serve wss yet"
-		return rec
+// runName names a run's log and JSON files: impl-scenario, with -rN for
+// the rounds of a repeated scenario.
+func runName(st Step) string {
+	name := st.Impl + "-" + st.Scenario.Name
+	if st.Scenario.Repeat > 1 {
+		name += fmt.Sprintf("-r%d", st.Round)
 	}
-	logPath := filepath.Join(cfg.OutDir, "logs", impl+"-"+sc.Name+".log")
+	return name
+}
+
+// runOne runs one step; failures are recorded in the Record, never
+// returned. TLS scenarios serve cert.
+func runOne(ctx context.Context, cfg Config, st Step, cert *Cert, serverBin, loadBin, tmp string) *Record {
+	sc, impl := st.Scenario, st.Impl
+	rec := &Record{Impl: impl, Scenario: sc.Name, Group: sc.Group, Round: st.Round}
+	logPath := filepath.Join(cfg.OutDir, "logs", runName(st)+".log")
 	logf, err := os.Create(logPath)
 	if err != nil {
 		rec.Error = err.Error()
@@ -208,16 +276,19 @@ func runOne(ctx context.Context, cfg Config, sc Scenario, impl, serverBin, loadB
 		rec.Error = err.Error()
 		return rec
 	}
-	fmt.Fprintf(logf, "== server %s %s on %s\n", impl, sc.Mode, addr)
-	srv, err := StartServer(ctx, serverBin, cfg.ServerCPU, impl, addr, sc.Mode, logf)
+	fmt.Fprintf(logf, "== server %s %s on %s (tls %v)\n", impl, sc.Mode, addr, sc.Load.TLS)
+	if !sc.Load.TLS {
+		cert = nil
+	}
+	srv, err := StartServer(ctx, serverBin, cfg.ServerCPU, impl, addr, sc.Mode, cert, logf)
 	if err != nil {
 		rec.Error = "server: " + err.Error()
 		return rec
 	}
 	defer srv.Stop()
 
-	jsonPath := filepath.Join(tmp, impl+"-"+sc.Name+".json")
-	args := append(append([]string{}, cfg.LoadtestSubcmd...), LoadArgs(sc.Load, "ws://"+addr+"/", srv.PID(), jsonPath)...)
+	jsonPath := filepath.Join(tmp, runName(st)+".json")
+	args := append(append([]string{}, cfg.LoadtestSubcmd...), LoadArgs(sc.Load, addr, srv.PID(), jsonPath)...)
 	rec.Command = append([]string{filepath.Base(loadBin)}, args...)
 	fmt.Fprintf(logf, "== %s\n", strings.Join(rec.Command, " "))
 	rctx, cancel := context.WithTimeout(ctx, sc.Timeout)

@@ -21,15 +21,17 @@ type Metric struct {
 	Value        func(*LoadResult) (float64, bool) // false when the Result lacks it
 }
 
-// Scenario is one loadtest run shape, run once per implementation.
+// Scenario is one loadtest run shape, run Repeat times per implementation.
 type Scenario struct {
 	Name    string   // unique, e.g. "echo-1KiB-if16"
 	Label   string   // short chart label, e.g. "1 KiB ×16"
 	Group   string   // GroupIdle, GroupEcho, ...
 	Mode    string   // benchserver mode: echo or broadcast
-	TLS     bool     // needs a TLS server (hook; no server supports it yet)
-	Load    LoadSpec // what the loadtest does
+	Load    LoadSpec // what the loadtest does (Load.TLS: a wss:// server)
 	Metrics []Metric // Metrics[0] is the key metric (ratios, chart)
+	// Repeat is how many runs per implementation (at least 1); the table
+	// shows the median of the runs with their range.
+	Repeat  int
 	Timeout time.Duration
 }
 
@@ -43,7 +45,9 @@ type LoadSpec struct {
 	Inflight int
 	Rate     float64
 	Binary   bool
-	Sources  int // source addresses 127.0.0.1..N (0: kernel chooses)
+	Sources  int  // source addresses 127.0.0.1..N (0: kernel chooses)
+	Cycles   int  // handshake: connect/upgrade/close cycles (0: until Duration)
+	TLS      bool // wss:// with -insecure (the certificate is self-signed)
 }
 
 // Metrics used by the scenarios.
@@ -78,6 +82,36 @@ var (
 	MetricHandshakesPerSec = Metric{Name: "handshakes/s", HigherBetter: true, Value: func(r *LoadResult) (float64, bool) {
 		return r.Connections.PerSec, r.Connections.PerSec > 0
 	}}
+	// MetricCPUPerHandshake is the server's CPU time over the whole run
+	// divided by the connections opened (cpu_s_per_kconn, in µs).
+	MetricCPUPerHandshake = Metric{Name: "CPU µs/handshake", Value: func(r *LoadResult) (float64, bool) {
+		if r.Server == nil || r.Server.CPUPerKConns <= 0 {
+			return 0, false
+		}
+		return r.Server.CPUPerKConns * 1000, true
+	}}
+	// MetricBusyPct is the share of the traffic window the server's one
+	// core was busy: traffic_cpu_s / traffic_s × 100.
+	MetricBusyPct = Metric{Name: "server busy %", Value: func(r *LoadResult) (float64, bool) {
+		if r.Server == nil || r.TrafficS <= 0 || r.Server.SampleError != "" {
+			return 0, false
+		}
+		return r.Server.TrafficCPUS / r.TrafficS * 100, true
+	}}
+	// MetricCPUAtRest is the server's CPU while every connection is open
+	// and idle: traffic_cpu_s / traffic_s × 1000. The idle scenario's
+	// traffic window starts once the ramp has opened every connection, so
+	// it is the hold only.
+	MetricCPUAtRest = Metric{Name: "CPU ms/s at rest", Value: func(r *LoadResult) (float64, bool) {
+		if r.Server == nil || r.TrafficS <= 0 || r.Server.SampleError != "" {
+			return 0, false
+		}
+		return r.Server.TrafficCPUS / r.TrafficS * 1000, true
+	}}
+	// MetricHoldS is the idle hold (the traffic window) in seconds.
+	MetricHoldS = Metric{Name: "hold s", Value: func(r *LoadResult) (float64, bool) {
+		return r.TrafficS, r.TrafficS > 0
+	}}
 	MetricRSSPeakMB = Metric{Name: "server peak RSS MB", Value: func(r *LoadResult) (float64, bool) {
 		if r.Server == nil || r.Server.RSSPeakKB <= 0 {
 			return 0, false
@@ -89,9 +123,21 @@ var (
 // Plan sizes the scenario set.
 type Plan struct {
 	Quick         bool
-	TLS           bool    // include the TLS scenarios (hook)
 	BroadcastRate float64 // broadcast sender msgs/s (0: default)
+	Repeat        int     // runs per implementation for every scenario (0: each scenario's own)
 }
+
+// Idle holds and the repeated scenarios.
+const (
+	idleHold      = 10 * time.Second // full run: connections held idle this long
+	idleHoldQuick = 3 * time.Second
+	// repeatNoisy is the full run's count for the scenarios whose figures
+	// drift most from run to run (TLS handshakes, 16 and 64 KiB echo).
+	repeatNoisy = 3
+	// handshakeCycles is the TLS handshake scenario's connect/upgrade/close
+	// cycles, run by the loadtest's default 64 dial workers.
+	handshakeCycles = 5000
+)
 
 // sizeLabel renders 64 → "64B", 1024 → "1KiB".
 func sizeLabel(n int) string {
@@ -104,23 +150,25 @@ func sizeLabel(n int) string {
 // Scenarios returns the scenarios of p in run order.
 func (p Plan) Scenarios() []Scenario {
 	idleConns, echoConns, bcConns := 10000, 1000, 10000
-	idleDur, echoDur, bcDur := 5*time.Second, 10*time.Second, 10*time.Second
+	hold, echoDur, bcDur := idleHold, 10*time.Second, 10*time.Second
 	sizes := []int{64, 1024, 16384}
+	noisy := repeatNoisy
 	rate := p.BroadcastRate
 	if rate <= 0 {
 		rate = 20
 	}
 	if p.Quick {
 		idleConns, echoConns, bcConns = 2000, 200, 1000
-		idleDur, echoDur, bcDur = 2*time.Second, 3*time.Second, 3*time.Second
+		hold, echoDur, bcDur = idleHoldQuick, 3*time.Second, 3*time.Second
 		sizes = []int{64, 16384}
+		noisy = 1
 	}
 	var out []Scenario
 	out = append(out, Scenario{
 		Name: fmt.Sprintf("idle-%d", idleConns), Label: fmt.Sprintf("%d idle", idleConns),
 		Group: GroupIdle, Mode: "echo",
-		Load:    LoadSpec{Scenario: "idle", Conns: idleConns, Duration: idleDur, Sources: sourcesFor(idleConns)},
-		Metrics: []Metric{MetricBytesPerConn, MetricRSSPeakMB},
+		Load:    LoadSpec{Scenario: "idle", Conns: idleConns, Duration: idleDuration(idleConns, hold, false), Sources: sourcesFor(idleConns)},
+		Metrics: []Metric{MetricBytesPerConn, MetricCPUAtRest, MetricRSSPeakMB, MetricHoldS},
 	})
 	for _, size := range sizes {
 		for _, inflight := range []int{1, 16} {
@@ -130,6 +178,7 @@ func (p Plan) Scenarios() []Scenario {
 				Group: GroupEcho, Mode: "echo",
 				Load:    LoadSpec{Scenario: "echo", Conns: echoConns, Duration: echoDur, Size: size, Inflight: inflight, Binary: true},
 				Metrics: []Metric{MetricMsgsPerSec, MetricCPUPerMMsgs, MetricP50, MetricP99},
+				Repeat:  repeatFor(size, noisy),
 			})
 		}
 	}
@@ -151,31 +200,55 @@ func (p Plan) Scenarios() []Scenario {
 		Load:    LoadSpec{Scenario: "broadcast", Conns: bcConns, Duration: bcDur, Size: 64, Rate: maxRate, Sources: sourcesFor(bcConns)},
 		Metrics: []Metric{MetricDeliveriesPerSec, MetricCPUPerMMsgs, MetricMissing},
 	})
-	if p.TLS {
-		out = append(out, tlsScenarios(idleConns, idleDur)...)
-	}
+	out = append(out, tlsScenarios(idleConns, hold, noisy)...)
 	for i := range out {
 		out[i].Timeout = runTimeout(out[i].Load)
+		if p.Repeat > 0 {
+			out[i].Repeat = p.Repeat
+		}
+		out[i].Repeat = max(out[i].Repeat, 1)
 	}
 	return out
 }
 
-// tlsScenarios is the hook for TLS idle memory and handshake rate. They run
-// only with -tls and need servers that serve wss (none of the bench servers
-// does yet: Runner marks them failed with a clear error).
-func tlsScenarios(conns int, d time.Duration) []Scenario {
+// repeatFor is the run count of an echo scenario with size-byte messages:
+// 16 KiB and larger drift most from run to run.
+func repeatFor(size, noisy int) int {
+	if size >= 16384 {
+		return noisy
+	}
+	return 1
+}
+
+// tlsScenarios measure wss: memory and CPU of idle TLS connections, and the
+// TLS 1.3 handshake rate (ECDSA P-256, the session's certificate).
+func tlsScenarios(conns int, hold time.Duration, repeat int) []Scenario {
 	return []Scenario{
 		{
-			Name: fmt.Sprintf("tls-idle-%d", conns), Label: "TLS idle", Group: GroupTLS, Mode: "echo", TLS: true,
-			Load:    LoadSpec{Scenario: "idle", Conns: conns, Duration: d, Sources: sourcesFor(conns)},
-			Metrics: []Metric{MetricBytesPerConn},
+			Name: fmt.Sprintf("tls-idle-%d", conns), Label: fmt.Sprintf("%d TLS idle", conns), Group: GroupTLS, Mode: "echo",
+			Load:    LoadSpec{Scenario: "idle", Conns: conns, Duration: idleDuration(conns, hold, true), Sources: sourcesFor(conns), TLS: true},
+			Metrics: []Metric{MetricBytesPerConn, MetricCPUAtRest, MetricRSSPeakMB, MetricHoldS},
 		},
 		{
-			Name: "tls-handshake", Label: "TLS handshakes", Group: GroupTLS, Mode: "echo", TLS: true,
-			Load:    LoadSpec{Scenario: "handshake", Conns: 64, Duration: d},
-			Metrics: []Metric{MetricHandshakesPerSec},
+			Name: "tls-handshake", Label: "TLS handshakes", Group: GroupTLS, Mode: "echo",
+			Load:    LoadSpec{Scenario: "handshake", Conns: 64, Duration: 90 * time.Second, Cycles: handshakeCycles, TLS: true},
+			Metrics: []Metric{MetricHandshakesPerSec, MetricCPUPerHandshake, MetricBusyPct},
+			Repeat:  repeat,
 		},
 	}
+}
+
+// idleDuration is the loadtest -duration (ramp plus hold) of an idle
+// scenario: the hold plus room for the ramp at a pessimistic rate (2,000
+// connections/s in the clear, 700/s with TLS, with the load on one core).
+// A slower ramp shortens the hold; the table shows the hold measured.
+func idleDuration(conns int, hold time.Duration, tls bool) time.Duration {
+	perSec := 2000
+	if tls {
+		perSec = 700
+	}
+	ramp := (time.Duration(conns)*time.Second/time.Duration(perSec) + time.Second).Truncate(time.Second)
+	return hold + ramp + time.Second
 }
 
 // sourcesFor spreads many connections over several loopback source

@@ -13,50 +13,37 @@ const Baseline = "gorilla"
 // Subject is the implementation under study: "best peer" excludes it.
 const Subject = "wsloop"
 
-// Row is one implementation's figures for one scenario.
+// Row is one implementation's figures for one scenario: with several runs,
+// the median of each metric and its range.
 type Row struct {
 	Impl     string
-	Values   []float64 // one per Scenario.Metrics; NaN when missing
-	Err      string
-	VsBase   float64 // key metric ÷ Baseline's; NaN when unknown
-	VsBest   float64 // key metric ÷ best peer's (peers exclude Subject); NaN when unknown
+	Values   []float64 // one per Scenario.Metrics: the median of the runs; NaN when missing
+	Lo, Hi   []float64 // one per Scenario.Metrics: the lowest and highest run
+	Runs     int       // runs with a Result
+	Failed   int       // runs that failed
+	Err      string    // the first failure (or "not run")
+	NA       string    // why the scenario does not apply to Impl
+	VsBase   float64   // key metric ÷ Baseline's; NaN when unknown
+	VsBest   float64   // key metric ÷ best peer's (peers exclude Subject); NaN when unknown
 	BestPeer string
 }
 
 // Rows computes the table rows of sc from recs (records of any scenario),
-// in the order of impls.
+// in the order of impls. Each metric is the median over the
+// implementation's successful runs; ratios compare medians.
 func Rows(sc Scenario, impls []string, recs []*Record) []Row {
-	byImpl := map[string]*Record{}
+	byImpl := map[string][]*Record{}
 	for _, r := range recs {
 		if r.Scenario == sc.Name {
-			byImpl[r.Impl] = r
+			byImpl[r.Impl] = append(byImpl[r.Impl], r)
 		}
 	}
 	rows := make([]Row, 0, len(impls))
 	key := map[string]float64{}
 	for _, impl := range impls {
-		row := Row{Impl: impl, Values: make([]float64, len(sc.Metrics)), VsBase: math.NaN(), VsBest: math.NaN()}
-		for i := range row.Values {
-			row.Values[i] = math.NaN()
-		}
-		rec := byImpl[impl]
-		switch {
-		case rec == nil:
-			row.Err = "not run"
-		case rec.Error != "":
-			row.Err = rec.Error
-		case rec.Result() == nil:
-			row.Err = errNoResult.Error()
-		default:
-			res := rec.Result()
-			for i, m := range sc.Metrics {
-				if v, ok := m.Value(res); ok {
-					row.Values[i] = v
-				}
-			}
-			if len(row.Values) > 0 && !math.IsNaN(row.Values[0]) {
-				key[impl] = row.Values[0]
-			}
+		row := summarize(sc, impl, byImpl[impl])
+		if len(row.Values) > 0 && !math.IsNaN(row.Values[0]) {
+			key[impl] = row.Values[0]
 		}
 		rows = append(rows, row)
 	}
@@ -89,6 +76,44 @@ func Rows(sc Scenario, impls []string, recs []*Record) []Row {
 		}
 	}
 	return rows
+}
+
+// summarize folds one implementation's runs of sc into a Row (ratios not
+// yet set).
+func summarize(sc Scenario, impl string, recs []*Record) Row {
+	n := len(sc.Metrics)
+	row := Row{Impl: impl, Values: make([]float64, n), Lo: make([]float64, n), Hi: make([]float64, n), VsBase: math.NaN(), VsBest: math.NaN()}
+	per := make([][]float64, n)
+	for _, rec := range recs {
+		switch {
+		case rec.NA != "":
+			row.NA = rec.NA
+			continue
+		case rec.Error != "":
+			row.Failed++
+		case rec.Result() == nil:
+			row.Failed++
+			rec = &Record{Error: errNoResult.Error()}
+		default:
+			row.Runs++
+			for i, m := range sc.Metrics {
+				if v, ok := m.Value(rec.Result()); ok {
+					per[i] = append(per[i], v)
+				}
+			}
+			continue
+		}
+		if row.Err == "" {
+			row.Err = rec.Error
+		}
+	}
+	if len(recs) == 0 {
+		row.Err = "not run"
+	}
+	for i := range per {
+		row.Values[i], row.Lo[i], row.Hi[i] = Median(per[i])
+	}
+	return row
 }
 
 // FormatValue renders a metric value compactly: thousands separated for
@@ -147,7 +172,8 @@ func WriteMarkdown(w io.Writer, rep *Report, scenarios []Scenario, impls []strin
 	fmt.Fprintf(&b, "- machine: %d CPUs, %s, %s\n", m.NumCPU, m.CPUModel, m.OS)
 	fmt.Fprintf(&b, "- Go: %s\n", m.GoVersion)
 	fmt.Fprintf(&b, "- command: `%s`\n", rep.Command)
-	fmt.Fprintf(&b, "- server pinned to CPU 0 with GOMAXPROCS=1, load pinned to CPU 1; ratios are the key metric (first column) divided by %s's and by the best peer's (peers exclude %s)\n\n", Baseline, Subject)
+	fmt.Fprintf(&b, "- server pinned to CPU 0 with GOMAXPROCS=1, load pinned to CPU 1; ratios are the key metric (first column) divided by %s's and by the best peer's (peers exclude %s)\n", Baseline, Subject)
+	b.WriteString("- a scenario run several times per implementation (interleaved: every implementation once per round) shows the median of the runs, the key metric with the range of the runs in parentheses; ratios and charts use the medians\n\n")
 	for _, sc := range scenarios {
 		if len(sc.Metrics) == 0 {
 			continue
@@ -157,7 +183,11 @@ func WriteMarkdown(w io.Writer, rep *Report, scenarios []Scenario, impls []strin
 		if key.HigherBetter {
 			dir = "higher is better"
 		}
-		fmt.Fprintf(&b, "## %s\n\n%s. Key metric: %s (%s).\n\n", sc.Name, describe(sc), key.Name, dir)
+		runs := ""
+		if sc.Repeat > 1 {
+			runs = fmt.Sprintf(" Median of %d runs (range).", sc.Repeat)
+		}
+		fmt.Fprintf(&b, "## %s\n\n%s. Key metric: %s (%s).%s\n\n", sc.Name, describe(sc), key.Name, dir, runs)
 		b.WriteString("| impl |")
 		for _, mt := range sc.Metrics[:1] {
 			fmt.Fprintf(&b, " %s |", mt.Name)
@@ -170,15 +200,15 @@ func WriteMarkdown(w io.Writer, rep *Report, scenarios []Scenario, impls []strin
 		b.WriteString(strings.Repeat("---:|", len(sc.Metrics)+2))
 		b.WriteString("---|\n")
 		for _, r := range Rows(sc, impls, rep.Records) {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |", r.Impl, FormatValue(r.Values[0]), FormatRatio(r.VsBase), FormatRatio(r.VsBest))
+			if r.NA != "" {
+				fmt.Fprintf(&b, "| %s | n/a | — | — |%s %s |\n", r.Impl, strings.Repeat(" — |", len(sc.Metrics)-1), mdEscape("n/a: "+r.NA))
+				continue
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |", r.Impl, FormatKey(r), FormatRatio(r.VsBase), FormatRatio(r.VsBest))
 			for _, v := range r.Values[1:] {
 				fmt.Fprintf(&b, " %s |", FormatValue(v))
 			}
-			note := r.Err
-			if note == "" && r.BestPeer != "" && r.Impl == r.BestPeer {
-				note = "best peer"
-			}
-			fmt.Fprintf(&b, " %s |\n", mdEscape(note))
+			fmt.Fprintf(&b, " %s |\n", mdEscape(rowNote(r)))
 		}
 		b.WriteString("\n")
 	}
@@ -186,18 +216,49 @@ func WriteMarkdown(w io.Writer, rep *Report, scenarios []Scenario, impls []strin
 	return err
 }
 
+// FormatKey renders a row's key metric: the median, and with several runs
+// the range, e.g. "13.8 (12.9–14.6)".
+func FormatKey(r Row) string {
+	v := FormatValue(r.Values[0])
+	if r.Runs > 1 && !math.IsNaN(r.Values[0]) {
+		v += fmt.Sprintf(" (%s–%s)", FormatValue(r.Lo[0]), FormatValue(r.Hi[0]))
+	}
+	return v
+}
+
+// rowNote is the table's note: failures (of some or all runs), or "best
+// peer".
+func rowNote(r Row) string {
+	switch {
+	case r.Runs == 0:
+		return r.Err
+	case r.Failed > 0:
+		return fmt.Sprintf("%d of %d runs failed: %s", r.Failed, r.Failed+r.Runs, r.Err)
+	case r.BestPeer != "" && r.Impl == r.BestPeer:
+		return "best peer"
+	}
+	return ""
+}
+
 // describe says in words what a scenario measures.
 func describe(sc Scenario) string {
 	l := sc.Load
 	switch l.Scenario {
 	case "idle":
-		return fmt.Sprintf("%d connections opened and left idle for %v; server RSS growth per connection", l.Conns, l.Duration)
+		tls := ""
+		if l.TLS {
+			tls = " TLS 1.3"
+		}
+		return fmt.Sprintf("%d%s connections opened, then held idle for the rest of %v; server RSS growth per connection, and server CPU while they rest", l.Conns, tls, l.Duration)
 	case "echo":
 		return fmt.Sprintf("%d connections each keep %d message(s) of %d B in flight for %v; the server echoes each", l.Conns, l.Inflight, l.Size, l.Duration)
 	case "broadcast":
 		return fmt.Sprintf("one sender sends %g msgs/s of %d B for %v; the server sends each to all %d receivers", l.Rate, l.Size, l.Duration, l.Conns)
 	case "handshake":
-		return fmt.Sprintf("%d workers open and close connections for %v", l.Conns, l.Duration)
+		if l.TLS {
+			return fmt.Sprintf("the loadtest's 64 dial workers run %d TLS 1.3 (ECDSA P-256) connect, upgrade and close cycles; server CPU per handshake and the share of the time its core was busy", l.Cycles)
+		}
+		return fmt.Sprintf("the loadtest's 64 dial workers run %d connect, upgrade and close cycles", l.Cycles)
 	}
 	return l.Scenario
 }
