@@ -47,12 +47,12 @@ fuzz:
 	$(GO) test ./codec/ -run '^$$' -fuzz '^FuzzInflate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine/ -run '^$$' -fuzz '^FuzzValidTopic$$' -fuzztime $(FUZZTIME)
 
-## bench: Go micro-benchmarks, then the peer comparison (full, < 20 min)
+## bench: Go micro-benchmarks, then the peer comparison (full, < 30 min)
 bench:
 	$(GO) test ./codec/ ./engine/ -run '^$$' -bench . -benchmem
 	cd bench && $(GO) run ./cmd/benchrun
 
-## bench-quick: the peer comparison's quick mode (< 5 min)
+## bench-quick: the peer comparison's quick mode (< 10 min)
 bench-quick:
 	cd bench && $(GO) run ./cmd/benchrun -quick
 
