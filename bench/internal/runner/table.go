@@ -173,7 +173,7 @@ func WriteMarkdown(w io.Writer, rep *Report, scenarios []Scenario, impls []strin
 	fmt.Fprintf(&b, "- Go: %s\n", m.GoVersion)
 	fmt.Fprintf(&b, "- command: `%s`\n", rep.Command)
 	fmt.Fprintf(&b, "- server pinned to CPU 0 with GOMAXPROCS=1, load pinned to CPU 1; ratios are the key metric (first column) divided by %s's and by the best peer's (peers exclude %s)\n", Baseline, Subject)
-	b.WriteString("- a scenario run several times per implementation (interleaved: every implementation once per round) shows the median of the runs, the key metric with the range of the runs in parentheses; ratios and charts use the medians\n\n")
+	b.WriteString("- a scenario run several times per implementation (interleaved: every implementation once per round) shows the median of the runs with their range in parentheses; ratios and charts use the medians\n\n")
 	for _, sc := range scenarios {
 		if len(sc.Metrics) == 0 {
 			continue
@@ -183,9 +183,14 @@ func WriteMarkdown(w io.Writer, rep *Report, scenarios []Scenario, impls []strin
 		if key.HigherBetter {
 			dir = "higher is better"
 		}
+		rows := Rows(sc, impls, rep.Records)
+		n := 0 // runs per implementation, from the records (a rerender may not know -repeat)
+		for _, r := range rows {
+			n = max(n, r.Runs+r.Failed)
+		}
 		runs := ""
-		if sc.Repeat > 1 {
-			runs = fmt.Sprintf(" Median of %d runs (range).", sc.Repeat)
+		if n > 1 {
+			runs = fmt.Sprintf(" Median of %d runs (range).", n)
 		}
 		fmt.Fprintf(&b, "## %s\n\n%s. Key metric: %s (%s).%s\n\n", sc.Name, describe(sc), key.Name, dir, runs)
 		b.WriteString("| impl |")
@@ -199,14 +204,14 @@ func WriteMarkdown(w io.Writer, rep *Report, scenarios []Scenario, impls []strin
 		b.WriteString(" note |\n|---|")
 		b.WriteString(strings.Repeat("---:|", len(sc.Metrics)+2))
 		b.WriteString("---|\n")
-		for _, r := range Rows(sc, impls, rep.Records) {
+		for _, r := range rows {
 			if r.NA != "" {
 				fmt.Fprintf(&b, "| %s | n/a | — | — |%s %s |\n", r.Impl, strings.Repeat(" — |", len(sc.Metrics)-1), mdEscape("n/a: "+r.NA))
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |", r.Impl, FormatKey(r), FormatRatio(r.VsBase), FormatRatio(r.VsBest))
-			for _, v := range r.Values[1:] {
-				fmt.Fprintf(&b, " %s |", FormatValue(v))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |", r.Impl, FormatCell(r, 0), FormatRatio(r.VsBase), FormatRatio(r.VsBest))
+			for i := 1; i < len(r.Values); i++ {
+				fmt.Fprintf(&b, " %s |", FormatCell(r, i))
 			}
 			fmt.Fprintf(&b, " %s |\n", mdEscape(rowNote(r)))
 		}
@@ -216,12 +221,12 @@ func WriteMarkdown(w io.Writer, rep *Report, scenarios []Scenario, impls []strin
 	return err
 }
 
-// FormatKey renders a row's key metric: the median, and with several runs
+// FormatCell renders metric i of a row: the median, and with several runs
 // the range, e.g. "13.8 (12.9–14.6)".
-func FormatKey(r Row) string {
-	v := FormatValue(r.Values[0])
-	if r.Runs > 1 && !math.IsNaN(r.Values[0]) {
-		v += fmt.Sprintf(" (%s–%s)", FormatValue(r.Lo[0]), FormatValue(r.Hi[0]))
+func FormatCell(r Row, i int) string {
+	v := FormatValue(r.Values[i])
+	if r.Runs > 1 && !math.IsNaN(r.Values[i]) {
+		v += fmt.Sprintf(" (%s–%s)", FormatValue(r.Lo[i]), FormatValue(r.Hi[i]))
 	}
 	return v
 }
@@ -249,7 +254,7 @@ func describe(sc Scenario) string {
 		if l.TLS {
 			tls = " TLS 1.3"
 		}
-		return fmt.Sprintf("%d%s connections opened, then held idle for the rest of %v; server RSS growth per connection, and server CPU while they rest", l.Conns, tls, l.Duration)
+		return fmt.Sprintf("%d%s connections opened, then held idle until %v after the first dial (hold s: the hold measured); server RSS growth per connection, and server CPU while they rest", l.Conns, tls, l.Duration)
 	case "echo":
 		return fmt.Sprintf("%d connections each keep %d message(s) of %d B in flight for %v; the server echoes each", l.Conns, l.Inflight, l.Size, l.Duration)
 	case "broadcast":
