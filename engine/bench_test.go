@@ -134,13 +134,20 @@ func benchServerAllocs(b *testing.B, warm int, op func()) {
 func BenchmarkIdleConnections10k(b *testing.B) {
 	const n = 10000
 	for range b.N {
-		heap, rss := idleConnections(b, n)
-		b.ReportMetric(heap, "heap-B/conn")
-		b.ReportMetric(rss, "rss-B/conn")
+		m := idleConnections(b, n)
+		b.ReportMetric(m.heap, "heap-B/conn")
+		b.ReportMetric(m.rss, "rss-B/conn")
+		b.ReportMetric(m.alloc, "alloc-B/conn")
+		b.ReportMetric(m.mallocs, "mallocs/conn")
 	}
 }
 
-func idleConnections(b *testing.B, n int) (heapPerConn, rssPerConn float64) {
+// idleFigures are per-connection figures of BenchmarkIdleConnections10k:
+// live heap and RSS growth, and what accepting and upgrading allocated in
+// all, garbage included (gnet's accept path allocates about 220 B of it).
+type idleFigures struct{ heap, rss, alloc, mallocs float64 }
+
+func idleConnections(b *testing.B, n int) idleFigures {
 	e, h := startEngine(b, Options{NumLoops: 2, Backlog: 4096}, true)
 	// Warm the engine's per-loop state with a connection on each loop.
 	for range 2 {
@@ -151,6 +158,8 @@ func idleConnections(b *testing.B, n int) (heapPerConn, rssPerConn float64) {
 		time.Sleep(time.Millisecond)
 	}
 	heap0, rss0 := memNow()
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), idleClientEnv+"=127.0.0.1:"+strconv.Itoa(e.Port())+","+strconv.Itoa(n))
@@ -181,6 +190,8 @@ func idleConnections(b *testing.B, n int) (heapPerConn, rssPerConn float64) {
 	if got := h.connected.Load(); got < int64(n+2) {
 		b.Fatalf("%d connected", got)
 	}
+	var ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms1)
 	heap1, rss1 := memNow()
 	if path := os.Getenv("WSLOOP_IDLE_HEAPPROFILE"); path != "" {
 		// A heap profile taken while the connections are open (with
@@ -190,7 +201,11 @@ func idleConnections(b *testing.B, n int) (heapPerConn, rssPerConn float64) {
 			_ = f.Close()
 		}
 	}
-	return float64(heap1-heap0) / float64(n), float64(rss1-rss0) / float64(n)
+	per := func(v int64) float64 { return float64(v) / float64(n) }
+	return idleFigures{
+		heap: per(heap1 - heap0), rss: per(rss1 - rss0),
+		alloc: per(int64(ms1.TotalAlloc - ms0.TotalAlloc)), mallocs: per(int64(ms1.Mallocs - ms0.Mallocs)),
+	}
 }
 
 // memNow returns the live heap after a GC and the process's RSS.

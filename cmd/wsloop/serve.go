@@ -28,11 +28,12 @@ type serveFlags struct {
 	mount      string
 	summary    time.Duration
 	cluster    clusterFlags
+	gc         gcFlags
 }
 
 // ownFlags are the serve flags that are not Config settings.
 var ownFlags = []string{"addr", "tls-cert", "tls-key", "tls-self-signed", "mount", "summary", "pprof",
-	"nats", "node", "nats-embed", "nats-prefix"}
+	"nats", "node", "nats-embed", "nats-prefix", "gogc", "memory-limit"}
 
 // serveDefaults are the settings whose serve default differs from the
 // library's on purpose: a command shows what it does (startup, errors and
@@ -81,6 +82,7 @@ func newServeFlags(stderr io.Writer) (*serveFlags, *flag.FlagSet) {
 	fs.StringVar(&f.mount, "mount", "", "also serve the same endpoints from a net/http server on this address, upgrades handed to the event loops (TLS through net/http when TLS is on)")
 	fs.StringVar(&f.pprof, "pprof", "", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060)")
 	f.cluster.register(fs)
+	f.gc.register(fs)
 	return f, fs
 }
 
@@ -233,6 +235,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: api.SlogLevel(f.cfg.LogLevel)}))
 	cfg, err := f.config(logger)
 	if err != nil {
+		fmt.Fprintln(stderr, "wsloop:", err)
+		return 2
+	}
+	if err := f.gc.apply(); err != nil {
 		fmt.Fprintln(stderr, "wsloop:", err)
 		return 2
 	}
