@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/wsloop/wsloop/bench/servers/coder"
+	"github.com/wsloop/wsloop/bench/servers/gnetfloor"
 	"github.com/wsloop/wsloop/bench/servers/gobwas"
 	"github.com/wsloop/wsloop/bench/servers/gorilla"
 	"github.com/wsloop/wsloop/bench/servers/gws"
@@ -27,10 +28,12 @@ var registry = map[string]RunFunc{
 	"nbio":    nbio.Run,
 	"gobwas":  gobwas.Run,
 	"coder":   coder.Run,
+	"gnet":    gnetfloor.Run,
 }
 
-// Names lists every implementation in report order (wsloop first).
-var Names = []string{"wsloop", "gorilla", "gws", "nbio", "gobwas", "coder"}
+// Names lists every implementation in report order: wsloop first, the
+// peers, then gnet, the reference floor (idle scenarios only).
+var Names = []string{"wsloop", "gorilla", "gws", "nbio", "gobwas", "coder", "gnet"}
 
 // Lookup returns the server for impl.
 func Lookup(impl string) (RunFunc, error) {
@@ -43,10 +46,25 @@ func Lookup(impl string) (RunFunc, error) {
 // noTLS maps the implementations that cannot serve TLS to the reason.
 var noTLS = map[string]string{
 	"gobwas": gobwas.TLSUnsupported,
+	"gnet":   gnetfloor.Scope,
 }
 
 // TLSUnsupported returns why impl cannot serve TLS, or "" when it can.
 func TLSUnsupported(impl string) string { return noTLS[impl] }
+
+// Unsupported returns why impl cannot run the scenarios of group ("idle",
+// "echo", "broadcast", "tls"), over TLS when tls, or "" when it can.
+func Unsupported(impl, group string, tls bool) string {
+	if tls {
+		if why := noTLS[impl]; why != "" {
+			return why
+		}
+	}
+	if impl == "gnet" && group != "idle" {
+		return gnetfloor.Scope
+	}
+	return ""
+}
 
 // Run looks up impl and runs it.
 func Run(ctx context.Context, impl string, cfg serverutil.Config) error {

@@ -84,9 +84,14 @@ func readData(t *testing.T, c net.Conn) ([]byte, ws.OpCode) {
 	return msg, op
 }
 
+// peers lists the implementations that run every plain scenario (the gnet
+// reference runs only the idle ones; it has its own test).
 func peers() []string {
 	var out []string
 	for _, n := range servers.Names {
+		if servers.Unsupported(n, "echo", false) != "" || servers.Unsupported(n, "broadcast", false) != "" {
+			continue
+		}
 		if _, err := servers.Lookup(n); err == nil {
 			out = append(out, n)
 		}
@@ -203,6 +208,25 @@ func waitRegistered(t *testing.T, conns []net.Conn) {
 			if op != ws.OpText || string(got) != fmt.Sprintf("probe %d", i) {
 				t.Fatalf("client %d: probe %d got %q", j, i, got)
 			}
+		}
+	}
+}
+
+func TestUnsupported(t *testing.T) {
+	for _, tc := range []struct {
+		impl, group string
+		tls, ok     bool
+	}{
+		{"wsloop", "echo", true, true},
+		{"gobwas", "echo", false, true},
+		{"gobwas", "tls", true, false},
+		{"gnet", "idle", false, true},
+		{"gnet", "echo", false, false},
+		{"gnet", "broadcast", false, false},
+		{"gnet", "tls", true, false},
+	} {
+		if got := servers.Unsupported(tc.impl, tc.group, tc.tls) == ""; got != tc.ok {
+			t.Errorf("Unsupported(%s, %s, %v) runs=%v, want %v", tc.impl, tc.group, tc.tls, got, tc.ok)
 		}
 	}
 }

@@ -103,7 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Command:        "benchrun " + strings.Join(args, " "),
 		Log:            stdout,
 		Only:           splitList(*only),
-		TLSUnsupported: servers.TLSUnsupported,
+		Unsupported:    servers.Unsupported,
 	}
 	if cfg.LoadtestBin != "" {
 		if abs, err := filepath.Abs(cfg.LoadtestBin); err == nil {

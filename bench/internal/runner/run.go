@@ -29,9 +29,10 @@ type Config struct {
 	Command        string    // the command line, for the report header
 	Log            io.Writer // progress lines
 	Only           []string  // run only scenarios whose names contain one of these (optional)
-	// TLSUnsupported returns why impl cannot serve TLS ("" when it can);
-	// its TLS scenarios are then recorded as not applicable, not run.
-	TLSUnsupported func(impl string) string
+	// Unsupported returns why impl cannot run scenarios of group (over
+	// TLS when tls), or "" when it can; such runs are recorded as not
+	// applicable, not run.
+	Unsupported func(impl, group string, tls bool) string
 }
 
 // Step is one run of a session: a scenario, an implementation, a round.
@@ -120,8 +121,8 @@ func Session(ctx context.Context, cfg Config) (*Report, error) {
 
 // notApplicable says why sc does not apply to impl ("" when it does).
 func (cfg *Config) notApplicable(sc Scenario, impl string) string {
-	if sc.Load.TLS && cfg.TLSUnsupported != nil {
-		return cfg.TLSUnsupported(impl)
+	if cfg.Unsupported != nil {
+		return cfg.Unsupported(impl, sc.Group, sc.Load.TLS)
 	}
 	return ""
 }

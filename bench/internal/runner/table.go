@@ -13,6 +13,11 @@ const Baseline = "gorilla"
 // Subject is the implementation under study: "best peer" excludes it.
 const Subject = "wsloop"
 
+// Reference is not a peer but a floor: a stateless server on gnet (the
+// library under wsloop) that runs only the idle scenarios. "Best peer"
+// excludes it.
+const Reference = "gnet"
+
 // Row is one implementation's figures for one scenario: with several runs,
 // the median of each metric and its range.
 type Row struct {
@@ -54,7 +59,7 @@ func Rows(sc Scenario, impls []string, recs []*Record) []Row {
 	bestPeer, bestVal := "", math.NaN()
 	for _, impl := range impls {
 		v, ok := key[impl]
-		if !ok || impl == Subject {
+		if !ok || impl == Subject || impl == Reference {
 			continue
 		}
 		if math.IsNaN(bestVal) || (higher && v > bestVal) || (!higher && v < bestVal) {

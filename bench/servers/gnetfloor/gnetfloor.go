@@ -41,13 +41,19 @@ type handler struct {
 	addr net.Addr
 }
 
-// Run serves the idle reference on addr until ctx ends. Only mode "echo"
-// is accepted (the idle scenarios run in it); nothing is echoed.
-func Run(ctx context.Context, addr string, mode string) error {
-	if mode != serverutil.ModeEcho {
-		return fmt.Errorf("gnetfloor: only the idle scenarios (mode echo) are supported, not %q", mode)
+// Scope says what the reference runs, for the scenarios it does not.
+const Scope = "a floor for idle connections only: it answers the upgrade and nothing else"
+
+// Run serves the idle reference on cfg.Addr until ctx ends. Only mode
+// "echo" without TLS is accepted (the idle scenarios); nothing is echoed.
+func Run(ctx context.Context, cfg serverutil.Config) error {
+	if cfg.Mode != serverutil.ModeEcho {
+		return fmt.Errorf("gnetfloor: only the idle scenarios (mode echo) are supported, not %q", cfg.Mode)
 	}
-	tcp, err := resolvePort(addr)
+	if cfg.TLS() {
+		return serverutil.ErrNoTLS
+	}
+	tcp, err := resolvePort(cfg.Addr)
 	if err != nil {
 		return err
 	}

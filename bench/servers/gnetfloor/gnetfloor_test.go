@@ -16,7 +16,7 @@ func TestUpgradeHealthzAndClose(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ctx = serverutil.WithReady(ctx, func(a net.Addr) { ready <- a })
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, "127.0.0.1:0", serverutil.ModeEcho) }()
+	go func() { done <- Run(ctx, serverutil.Config{Addr: "127.0.0.1:0", Mode: serverutil.ModeEcho}) }()
 	defer func() {
 		cancel()
 		select {
@@ -52,7 +52,7 @@ func TestUpgradeHealthzAndClose(t *testing.T) {
 	if _, _, _, err := ws.Dial(dctx, "ws://"+addr+"/healthz"); err == nil {
 		t.Error("healthz upgraded")
 	}
-	if err := Run(context.Background(), "127.0.0.1:0", serverutil.ModeBroadcast); err == nil {
+	if err := Run(context.Background(), serverutil.Config{Addr: "127.0.0.1:0", Mode: serverutil.ModeBroadcast}); err == nil {
 		t.Error("broadcast mode accepted")
 	}
 }
