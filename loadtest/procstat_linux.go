@@ -20,7 +20,10 @@ type procSample struct {
 	cpuS  float64
 }
 
-// readProc reads VmRSS from /proc/pid/status and utime+stime from
+// readProc reads VmRSS from /proc/pid/status and the process's CPU time:
+// the sum of its threads' nanosecond run times from
+// /proc/pid/task/*/schedstat when the kernel has them (a server at rest
+// uses well under one 10 ms tick per second), else utime+stime from
 // /proc/pid/stat.
 func readProc(pid int) (procSample, error) {
 	var s procSample
@@ -40,7 +43,37 @@ func readProc(pid int) (procSample, error) {
 	if err != nil {
 		return s, err
 	}
+	if ns, ok := schedstatCPU(pid); ok {
+		cpu = float64(ns) / 1e9
+	}
 	return procSample{rssKB: rss, cpuS: cpu}, nil
+}
+
+// schedstatCPU sums the first field (time on CPU, ns) of every thread's
+// /proc/pid/task/TID/schedstat. ok is false when any of them cannot be
+// read (no CONFIG_SCHEDSTATS, or the process is gone).
+func schedstatCPU(pid int) (ns uint64, ok bool) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	tasks, err := os.ReadDir(dir)
+	if err != nil || len(tasks) == 0 {
+		return 0, false
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + t.Name() + "/schedstat")
+		if err != nil {
+			return 0, false // a thread that exited meanwhile, or no schedstat
+		}
+		f := bytes.Fields(b)
+		if len(f) == 0 {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(f[0]), 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		ns += v
+	}
+	return ns, true
 }
 
 // parseVmRSS finds "VmRSS:   1234 kB" and returns the number of kB.

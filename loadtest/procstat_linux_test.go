@@ -3,6 +3,7 @@ package loadtest
 import (
 	"os"
 	"testing"
+	"time"
 )
 
 func TestProcParsers(t *testing.T) {
@@ -33,5 +34,35 @@ func TestReadProcSelf(t *testing.T) {
 	}
 	if s.rssKB < 1000 || s.cpuS < 0 {
 		t.Errorf("own sample %+v", s)
+	}
+}
+
+// TestSchedstatCPU checks the nanosecond CPU reading against the tick-based
+// one: both count this process's CPU, so after some work they agree to
+// within a few ticks, and the fine one moves for work shorter than a tick.
+func TestSchedstatCPU(t *testing.T) {
+	ns0, ok := schedstatCPU(os.Getpid())
+	if !ok {
+		t.Skip("this kernel has no /proc/PID/task/*/schedstat (CONFIG_SCHEDSTATS); readProc uses utime+stime")
+	}
+	spin := func(d time.Duration) {
+		for end := time.Now().Add(d); time.Now().Before(end); {
+		}
+	}
+	spin(2 * time.Millisecond)
+	ns1, ok := schedstatCPU(os.Getpid())
+	if !ok || ns1 <= ns0 {
+		t.Fatalf("schedstat did not move over 2 ms of work: %d -> %d (%v)", ns0, ns1, ok)
+	}
+	stat, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticks, err := parseStatCPU(stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := float64(ns1)/1e9 - ticks; d < -0.2 || d > 0.2 {
+		t.Errorf("schedstat %.3f s and utime+stime %.3f s differ by more than 0.2 s", float64(ns1)/1e9, ticks)
 	}
 }

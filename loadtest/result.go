@@ -126,8 +126,8 @@ type ServerStats struct {
 	RSSLoadedKB  int64          `json:"rss_loaded_kb"`   // with all connections open, before closing
 	RSSPeakKB    int64          `json:"rss_peak_kb"`     // highest sample
 	RSSAfterKB   int64          `json:"rss_after_kb"`    // after all connections closed
-	CPUS         float64        `json:"cpu_s"`           // utime+stime over the whole run
-	TrafficCPUS  float64        `json:"traffic_cpu_s"`   // utime+stime over the traffic window
+	CPUS         float64        `json:"cpu_s"`           // CPU over the whole run (threads' schedstat, else utime+stime)
+	TrafficCPUS  float64        `json:"traffic_cpu_s"`   // CPU over the traffic window (ns-precise from schedstat when available)
 	BytesPerConn float64        `json:"bytes_per_conn"`  // (RSSLoaded − RSSBefore) / peak open connections
 	CPUPerMMsgs  float64        `json:"cpu_s_per_mmsg"`  // TrafficCPUS per million messages received by the client
 	CPUPerKConns float64        `json:"cpu_s_per_kconn"` // churn/handshake: CPUS per thousand handshakes
