@@ -105,6 +105,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signalContext(ctx)
 	defer stop()
+	if f.cpuProfile != "" {
+		done, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return exitUsage
+		}
+		defer done()
+	}
 	warnServerPID(stderr, o.ServerPID, o.URLs)
 	var res *Result
 	if f.procs > 1 {

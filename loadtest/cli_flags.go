@@ -40,6 +40,7 @@ type cliFlags struct {
 	budgetConns              int
 	attackTimeout, baseline  time.Duration
 	serverMaxMessage, cycles int
+	cpuProfile               string
 }
 
 // stringList is a repeatable string flag.
@@ -97,6 +98,7 @@ func (f *cliFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.thresholds, "threshold", "pass/fail `condition` on the result, e.g. 'p99<50ms', 'errors==0', 'rate>=10000' (repeatable); any failing one exits 3")
 	fs.StringVar(&f.report, "report", "", "write a self-contained HTML report (summary and charts of the time series) to `file`")
 	fs.StringVar(&f.jsonPath, "json", "", "write the result as JSON to `file`")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write the load generator's own CPU profile to `file` (is the client the bottleneck?)")
 	fs.IntVar(&f.procs, "procs", 1, "run the load from this many processes (each with its share of -conns and -rate, pubsub: the first one publishes all of -rate; results merged); for more connections than one process may open")
 	fs.IntVar(&o.Loops, "loops", 0, "client event loops (default GOMAXPROCS)")
 	fs.IntVar(&o.DialWorkers, "dial-workers", 0, "concurrent dials and handshakes (default 64)")
