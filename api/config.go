@@ -78,7 +78,10 @@ type Config struct {
 	ConnectionBacklog int `ws:"ConnectionBacklog" default:"0" range:"0,1048576" engine:"Backlog" doc:"listen backlog (0 = OS default; the OS caps it at somaxconn)"`
 	// BindExclusively turns SO_REUSEADDR off.
 	BindExclusively bool `ws:"BindExclusively" default:"false" engine:"!ReuseAddr" doc:"SO_REUSEADDR off"`
-	// ReusePort gives each event loop its own SO_REUSEPORT listener.
+	// ReusePort gives each event loop its own SO_REUSEPORT listener. A
+	// single event loop (EventLoops 1, or GOMAXPROCS 1) always accepts on
+	// its own listener, with SO_REUSEPORT set: gnet's separate accept thread
+	// would hold the only P while it waits.
 	ReusePort bool `ws:"ReusePort" default:"false" engine:"ReusePort" flag:"reuseport" doc:"give each event loop its own SO_REUSEPORT listener"`
 	// EventLoops is the number of event loops (0 = GOMAXPROCS).
 	EventLoops int `ws:"EventLoops" default:"0" range:"0,1024" engine:"NumLoops" flag:"loops" doc:"event loops (0 = GOMAXPROCS)"`

@@ -113,7 +113,8 @@ func (e *Engine) start() error {
 	if err != nil {
 		return fmt.Errorf("wsloop: bad port %q", portStr)
 	}
-	if port == 0 && e.opts.ReusePort {
+	loops, reuse := e.loopPlan()
+	if port == 0 && reuse {
 		// With SO_REUSEPORT every loop binds its own socket: agree on one
 		// free port first.
 		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
@@ -130,8 +131,8 @@ func (e *Engine) start() error {
 	}
 	gopts := []gnet.Option{
 		gnet.WithMulticore(true),
-		gnet.WithNumEventLoop(e.opts.NumLoops),
-		gnet.WithReusePort(e.opts.ReusePort),
+		gnet.WithNumEventLoop(loops),
+		gnet.WithReusePort(reuse),
 		gnet.WithReuseAddr(e.opts.ReuseAddr),
 		gnet.WithTCPNoDelay(nodelay),
 		// Mount registers connections while the loops run, which gnet
@@ -318,4 +319,15 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 		}
 	}
 	return e.Stop(ctx)
+}
+
+// loopPlan returns the number of event loops (NumLoops, GOMAXPROCS by
+// default) and whether each loop accepts on its own SO_REUSEPORT listener.
+// A single loop always accepts on its own: gnet's separate accept loop
+// would be one more thread blocking in epoll_wait while holding the only
+// P, and the loop and the TLS handshake goroutines would then wait, with
+// the core idle, until the runtime took the P back from it.
+func (e *Engine) loopPlan() (loops int, reusePort bool) {
+	loops = e.opts.NumLoops
+	return loops, e.opts.ReusePort || loops == 1
 }

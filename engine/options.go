@@ -48,7 +48,7 @@ const (
 type Options struct {
 	Addr          string // host:port to listen on; port 0 picks a free port
 	NumLoops      int    // event loops; 0 = GOMAXPROCS
-	ReusePort     bool   // SO_REUSEPORT with one listener per loop
+	ReusePort     bool   // SO_REUSEPORT with one listener per loop (always with a single loop)
 	ReuseAddr     bool   // SO_REUSEADDR
 	Backlog       int    // listen backlog (capped by the OS's somaxconn); 0 = OS default
 	TCPNoDelay    bool   // disable Nagle
@@ -140,6 +140,9 @@ type Options struct {
 
 // normalize fills defaults in place.
 func (o *Options) normalize() {
+	if o.NumLoops <= 0 {
+		o.NumLoops = runtime.GOMAXPROCS(0) // a loop per P (gnet itself would take NumCPU)
+	}
 	if o.HandshakeTimeout == 0 {
 		o.HandshakeTimeout = DefaultHandshakeTimeout
 	}

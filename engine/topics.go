@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -61,11 +60,7 @@ type lsub struct {
 
 // initTopics sizes the per-loop counts like gnet sizes its loops.
 func (e *Engine) initTopics() {
-	n := e.opts.NumLoops
-	if n <= 0 {
-		n = runtime.NumCPU()
-	}
-	e.topics.slots = max(1, n)
+	e.topics.slots = max(1, e.opts.NumLoops)
 }
 
 func (t *topic) count(l *loop) *atomic.Int32 { return &t.perLoop[l.idx%len(t.perLoop)] }
