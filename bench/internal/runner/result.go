@@ -40,7 +40,10 @@ type LoadResult struct {
 		P99   float64 `json:"p99_ms"`
 	} `json:"latency"`
 	ErrorsTotal uint64 `json:"errors_total"`
-	Server      *struct {
+	Client      struct {
+		CPUUtil float64 `json:"cpu_util"` // cores
+	} `json:"client"`
+	Server *struct {
 		RSSBeforeKB  int64   `json:"rss_before_kb"`
 		RSSLoadedKB  int64   `json:"rss_loaded_kb"`
 		RSSPeakKB    int64   `json:"rss_peak_kb"`
