@@ -39,5 +39,6 @@ func handshakeFixture(impl string, round int, rate, cpuPerK, trafficCPU, traffic
 		"traffic_s":   trafficS,
 		"connections": map[string]any{"opened": 5000, "handshakes_per_s": rate},
 		"server":      map[string]any{"cpu_s_per_kconn": cpuPerK, "traffic_cpu_s": trafficCPU},
+		"client":      map[string]any{"cpu_util": 0.93},
 	})
 }

@@ -46,7 +46,7 @@ func handshakeScenario() Scenario {
 func TestHandshakeMetrics(t *testing.T) {
 	r := handshakeFixture("wsloop", 1, 1723, 0.35, 4.2, 6).Result()
 	sc := handshakeScenario()
-	want := []float64{1723, 350, 70} // handshakes/s, µs per handshake, busy %
+	want := []float64{1723, 350, 70, 93} // handshakes/s, µs per handshake, server and client busy %
 	for i, m := range sc.Metrics {
 		v, ok := m.Value(r)
 		if !ok || !near(v, want[i]) {
@@ -55,6 +55,9 @@ func TestHandshakeMetrics(t *testing.T) {
 	}
 	if _, ok := MetricBusyPct.Value(&LoadResult{}); ok {
 		t.Error("busy % without server figures reported a value")
+	}
+	if _, ok := MetricClientBusyPct.Value(&LoadResult{}); ok {
+		t.Error("client busy % without client figures reported a value")
 	}
 }
 
