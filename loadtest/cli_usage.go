@@ -16,7 +16,7 @@ var flagGroups = []struct {
 	{"Target and scenario", []string{"url", "scenario", "conns", "duration", "ramp", "allow-remote", "sources"}},
 	{"Request", []string{"header", "origin", "subprotocol", "cookies", "insecure", "cert", "key", "cacert"}},
 	{"Messages", []string{"size", "binary", "rate", "inflight", "messages", "script"}},
-	{"Pass/fail and output", []string{"threshold", "json", "report", "progress", "server-pid"}},
+	{"Pass/fail and output", []string{"threshold", "json", "report", "progress", "server-pid", "cpuprofile"}},
 	{"Pub/sub", []string{"topics", "publishers", "soak", "outage-gap"}},
 	{"Hostile and soak", []string{"attacks", "attackers", "attack-rounds", "budget-conns", "attack-timeout", "baseline", "server-max-message", "cycles", "metrics"}},
 	{"Client tuning", []string{"procs", "loops", "dial-workers", "timeout", "close-timeout", "max-message"}},
