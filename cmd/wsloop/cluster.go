@@ -67,6 +67,8 @@ type clusterState struct {
 	wg     sync.WaitGroup
 	logger *slog.Logger
 
+	srv *api.Server // set by run
+
 	mu    sync.Mutex
 	self  nodeStats
 	peers map[string]nodeStats
@@ -122,36 +124,40 @@ func (cs *clusterState) peerStats(m *nats.Msg) {
 	cs.mu.Unlock()
 }
 
-// run samples the server's figures every statsInterval and shares them.
+// run takes this node's first figures. In a cluster it then samples them
+// every statsInterval and shares them; a single node samples only when
+// /cluster is read, so that nothing runs while the server is at rest.
 func (cs *clusterState) run(srv *api.Server, url string) {
-	cs.url = url
+	cs.url, cs.srv = url, srv
+	cs.sample(srv)
+	if cs.node == nil {
+		return
+	}
 	cs.wg.Add(1)
 	go func() {
 		defer cs.wg.Done()
 		t := time.NewTicker(statsInterval)
 		defer t.Stop()
-		last := time.Now()
-		cs.sample(srv, 0)
 		for {
 			select {
 			case <-cs.stop:
 				return
-			case now := <-t.C:
-				cs.sample(srv, now.Sub(last).Seconds())
-				last = now
+			case <-t.C:
+				cs.sample(srv)
 			}
 		}
 	}()
 }
 
-// sample takes this node's figures, secs after the last sample.
-func (cs *clusterState) sample(srv *api.Server, secs float64) {
+// sample takes this node's figures; rates are over the time since the
+// previous sample.
+func (cs *clusterState) sample(srv *api.Server) {
 	m := srv.Metrics()
 	cs.mu.Lock()
 	prev := cs.self
 	s := nodeStats{Name: cs.name, URL: cs.url, Connections: m.Connections, MessagesIn: m.MessagesIn,
 		MessagesOut: m.MessagesOut, At: time.Now()}
-	if secs > 0 {
+	if secs := s.At.Sub(prev.At).Seconds(); !prev.At.IsZero() && secs > 0 {
 		s.InPerSec = float64(m.MessagesIn-prev.MessagesIn) / secs
 		s.OutPerSec = float64(m.MessagesOut-prev.MessagesOut) / secs
 	}
@@ -176,6 +182,9 @@ type clusterView struct {
 
 // view lists this node and the peers heard from in the last 5 intervals.
 func (cs *clusterState) view() clusterView {
+	if cs.node == nil && cs.srv != nil {
+		cs.sample(cs.srv) // a single node samples on demand (run)
+	}
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	v := clusterView{Self: cs.name, Nodes: []nodeStats{cs.self}}

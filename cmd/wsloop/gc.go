@@ -11,7 +11,7 @@ import (
 // gcFlags are the serve command's garbage-collector settings. They change
 // the whole process (the runtime has one collector), so the library leaves
 // them to the program; serve exposes them because they trade memory per
-// idle connection against CPU (see README, "Memory per connection").
+// idle connection against CPU (see README, "Idle CPU and memory").
 type gcFlags struct {
 	gogc     int    // -1: leave the runtime's setting (GOGC, default 100)
 	memLimit string // "": leave the runtime's setting (GOMEMLIMIT)
