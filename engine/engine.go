@@ -116,13 +116,13 @@ func (e *Engine) start() error {
 	loops, reuse := e.loopPlan()
 	if port == 0 && reuse {
 		// With SO_REUSEPORT every loop binds its own socket: agree on one
-		// free port first.
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		// free port first, and hold it until the loops listen on it.
+		p, release, err := reservePort(host)
 		if err != nil {
 			return err
 		}
-		port = ln.Addr().(*net.TCPAddr).Port
-		_ = ln.Close()
+		defer release()
+		port = p
 	}
 	e.port = port
 	nodelay := gnet.TCPDelay
