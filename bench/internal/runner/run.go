@@ -286,7 +286,19 @@ func runOne(ctx context.Context, cfg Config, st Step, cert *Cert, serverBin, loa
 		rec.Error = "server: " + err.Error()
 		return rec
 	}
-	defer srv.Stop()
+	release := func() {}
+	if sc.ServerCPUShare > 0 {
+		if release, err = capCPU(cgroupRoots, srv.PID(), sc.ServerCPUShare); err != nil {
+			srv.Stop()
+			rec.NA = "needs a cgroup CPU quota: " + err.Error()
+			return rec
+		}
+		fmt.Fprintf(logf, "== server CPU capped at %.0f%% of a core (cgroup quota)\n", sc.ServerCPUShare*100)
+	}
+	defer func() {
+		srv.Stop()
+		release() // the cgroup can go once the server left it
+	}()
 
 	jsonPath := filepath.Join(tmp, runName(st)+".json")
 	args := append(append([]string{}, cfg.LoadtestSubcmd...), LoadArgs(sc.Load, addr, srv.PID(), jsonPath)...)

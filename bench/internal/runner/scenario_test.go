@@ -27,7 +27,7 @@ func TestPlanScenarios(t *testing.T) {
 	for i, s := range full {
 		names[i] = s.Name
 	}
-	want := []string{"idle-10000", "echo-64B-if1", "echo-64B-if16", "echo-1KiB-if1", "echo-1KiB-if16", "echo-16KiB-if1", "echo-16KiB-if16", "broadcast-10000", "broadcast-10000-max", "tls-idle-10000", "tls-handshake"}
+	want := []string{"idle-10000", "echo-64B-if1", "echo-64B-if16", "echo-1KiB-if1", "echo-1KiB-if16", "echo-16KiB-if1", "echo-16KiB-if16", "broadcast-10000", "broadcast-10000-max", "tls-idle-10000", "tls-handshake", "tls-handshake-capped"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("full plan %v, want %v", names, want)
 	}
@@ -65,7 +65,7 @@ func TestPlanRepeat(t *testing.T) {
 	}
 	for name, n := range repeats(Plan{}) {
 		want := 1
-		if name == "tls-handshake" || strings.HasPrefix(name, "echo-16KiB-") || strings.HasPrefix(name, "echo-64KiB-") {
+		if strings.HasPrefix(name, "tls-handshake") || strings.HasPrefix(name, "echo-16KiB-") || strings.HasPrefix(name, "echo-64KiB-") {
 			want = 3
 		}
 		if n != want {
@@ -178,5 +178,23 @@ func TestCPUModel(t *testing.T) {
 	m := DetectMachine(fixedTime)
 	if m.Date != "2025-01-02 03:04 UTC" || m.NumCPU < 1 || !strings.HasPrefix(m.GoVersion, "go") {
 		t.Errorf("machine %+v", m)
+	}
+}
+
+func TestCappedHandshakeScenario(t *testing.T) {
+	for _, s := range (Plan{}).Scenarios() {
+		switch s.Name {
+		case "tls-handshake":
+			if s.ServerCPUShare != 0 {
+				t.Errorf("tls-handshake capped at %v", s.ServerCPUShare)
+			}
+		case "tls-handshake-capped":
+			if s.ServerCPUShare != cappedShare || !s.Load.TLS || s.Load.Scenario != "handshake" {
+				t.Errorf("tls-handshake-capped: %+v", s)
+			}
+			if d := describe(s); !strings.Contains(d, "60% of its core") {
+				t.Errorf("description does not state the cap: %s", d)
+			}
+		}
 	}
 }

@@ -266,7 +266,11 @@ func describe(sc Scenario) string {
 		return fmt.Sprintf("one sender sends %g msgs/s of %d B for %v; the server sends each to all %d receivers", l.Rate, l.Size, l.Duration, l.Conns)
 	case "handshake":
 		if l.TLS {
-			return fmt.Sprintf("the loadtest's 64 dial workers run %d TLS 1.3 (ECDSA P-256) connect, upgrade and close cycles; server CPU per handshake and the share of the time its core was busy", l.Cycles)
+			d := fmt.Sprintf("the loadtest's 64 dial workers run %d TLS 1.3 (ECDSA P-256) connect, upgrade and close cycles; server CPU per handshake and the share of the time its core was busy", l.Cycles)
+			if sc.ServerCPUShare > 0 {
+				d += fmt.Sprintf("; the server gets %.0f%% of its core (a cgroup CPU quota), so that it and not the load generator is the limit", sc.ServerCPUShare*100)
+			}
+			return d
 		}
 		return fmt.Sprintf("the loadtest's 64 dial workers run %d connect, upgrade and close cycles", l.Cycles)
 	}
