@@ -52,12 +52,14 @@ func shutdownWrite(gc gnet.Conn) {
 // does not listen it is never handed a connection. release closes it once
 // the loops listen.
 func reservePort(host string) (port int, release func(), err error) {
-	ip := net.ParseIP(host)
-	if host == "" {
-		ip = net.IPv4zero
+	// Resolve as gnet will (a name such as "localhost" included).
+	ta, err := net.ResolveTCPAddr("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, nil, fmt.Errorf("wsloop: %w", err)
 	}
+	ip := ta.IP
 	if ip == nil {
-		return 0, nil, fmt.Errorf("wsloop: port 0 with SO_REUSEPORT needs an IP address, not %q", host)
+		ip = net.IPv4zero
 	}
 	family, sa := unix.AF_INET6, unix.Sockaddr(&unix.SockaddrInet6{})
 	if ip4 := ip.To4(); ip4 != nil {
