@@ -59,17 +59,16 @@ type nodeStats struct {
 // embedded NATS server, and the latest figures of every node.
 type clusterState struct {
 	name   string
-	url    string
 	node   *cluster.Node // nil without a cluster
 	embed  *server.Server
 	sub    *nats.Subscription
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	logger *slog.Logger
+	srv    *api.Server // set before it listens
 
-	srv *api.Server // set by run
-
-	mu    sync.Mutex
+	mu    sync.Mutex // guards the fields below
+	url   string     // set by run
 	self  nodeStats
 	peers map[string]nodeStats
 }
@@ -77,7 +76,7 @@ type clusterState struct {
 // joinCluster joins srv (not yet listening) to the cluster the flags name.
 // Without -nats and -nats-embed it only tracks this node's own figures.
 func joinCluster(srv *api.Server, c *clusterFlags, logger *slog.Logger) (*clusterState, error) {
-	cs := &clusterState{name: c.node, stop: make(chan struct{}), peers: map[string]nodeStats{}, logger: logger}
+	cs := &clusterState{name: c.node, srv: srv, stop: make(chan struct{}), peers: map[string]nodeStats{}, logger: logger}
 	if !c.enabled() {
 		if cs.name == "" {
 			cs.name = "standalone"
@@ -127,9 +126,11 @@ func (cs *clusterState) peerStats(m *nats.Msg) {
 // run takes this node's first figures. In a cluster it then samples them
 // every statsInterval and shares them; a single node samples only when
 // /cluster is read, so that nothing runs while the server is at rest.
-func (cs *clusterState) run(srv *api.Server, url string) {
-	cs.url, cs.srv = url, srv
-	cs.sample(srv)
+func (cs *clusterState) run(url string) {
+	cs.mu.Lock() // /cluster may already be read: the server is listening
+	cs.url = url
+	cs.mu.Unlock()
+	cs.sample()
 	if cs.node == nil {
 		return
 	}
@@ -143,7 +144,7 @@ func (cs *clusterState) run(srv *api.Server, url string) {
 			case <-cs.stop:
 				return
 			case <-t.C:
-				cs.sample(srv)
+				cs.sample()
 			}
 		}
 	}()
@@ -151,8 +152,8 @@ func (cs *clusterState) run(srv *api.Server, url string) {
 
 // sample takes this node's figures; rates are over the time since the
 // previous sample.
-func (cs *clusterState) sample(srv *api.Server) {
-	m := srv.Metrics()
+func (cs *clusterState) sample() {
+	m := cs.srv.Metrics()
 	cs.mu.Lock()
 	prev := cs.self
 	s := nodeStats{Name: cs.name, URL: cs.url, Connections: m.Connections, MessagesIn: m.MessagesIn,
@@ -182,8 +183,8 @@ type clusterView struct {
 
 // view lists this node and the peers heard from in the last 5 intervals.
 func (cs *clusterState) view() clusterView {
-	if cs.node == nil && cs.srv != nil {
-		cs.sample(cs.srv) // a single node samples on demand (run)
+	if cs.node == nil {
+		cs.sample() // a single node samples on demand (run)
 	}
 	cs.mu.Lock()
 	defer cs.mu.Unlock()

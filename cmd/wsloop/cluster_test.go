@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -225,5 +226,29 @@ func TestPubsubOverMaxPayload(t *testing.T) {
 	c.expect("msg t small")
 	if st := a.cluster.node.Stats(); !st.Connected || st.Disconnects != 0 {
 		t.Errorf("node after the oversize pub: %+v", st)
+	}
+}
+
+// TestSingleNodeClusterView checks that a node without a cluster samples
+// its figures when /cluster is read, from many readers at once, and that
+// the view counts a connection that opened after the server started.
+func TestSingleNodeClusterView(t *testing.T) {
+	a, err := startApp(serveConfig(t, "-addr", "127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = a.srv.Shutdown(context.Background()); a.cluster.close() }()
+	c := dialApp(t, a, "/chat")
+	defer c.conn.Close()
+	var wg sync.WaitGroup
+	views := make([]clusterView, 4)
+	for i := range views {
+		wg.Go(func() { views[i] = getCluster(t, a) })
+	}
+	wg.Wait()
+	for _, v := range views {
+		if len(v.Nodes) != 1 || v.Nodes[0].Name != v.Self || v.Nodes[0].Connections != 1 {
+			t.Fatalf("/cluster: %+v, want this node alone with 1 connection", v)
+		}
 	}
 }
