@@ -216,7 +216,7 @@ func startApp(cfg api.Config, cf ...clusterFlags) (*app, error) {
 	if cfg.TLS != nil {
 		scheme = "https"
 	}
-	cs.run(scheme+"://"+a.srv.Addr()+"/")
+	cs.run(scheme + "://" + a.srv.Addr() + "/")
 	return a, nil
 }
 
