@@ -183,16 +183,23 @@ func TestClusterPubsubAndChat(t *testing.T) {
 
 func getCluster(t *testing.T, a *app) clusterView {
 	t.Helper()
-	resp, err := http.Get("http://" + a.srv.Addr() + "/cluster")
+	v, err := fetchCluster(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var v clusterView
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		t.Fatal(err)
-	}
 	return v
+}
+
+// fetchCluster reads a's /cluster document.
+func fetchCluster(a *app) (clusterView, error) {
+	var v clusterView
+	resp, err := http.Get("http://" + a.srv.Addr() + "/cluster")
+	if err != nil {
+		return v, err
+	}
+	defer resp.Body.Close()
+	err = json.NewDecoder(resp.Body).Decode(&v)
+	return v, err
 }
 
 // TestPubsubOverMaxPayload checks that a pub that NATS could not carry
@@ -238,15 +245,18 @@ func TestSingleNodeClusterView(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = a.srv.Shutdown(context.Background()); a.cluster.close() }()
-	c := dialApp(t, a, "/chat")
-	defer c.conn.Close()
+	dialApp(t, a, "/chat")
 	var wg sync.WaitGroup
 	views := make([]clusterView, 4)
+	errs := make([]error, len(views))
 	for i := range views {
-		wg.Go(func() { views[i] = getCluster(t, a) })
+		wg.Go(func() { views[i], errs[i] = fetchCluster(a) }) // t.Fatal belongs to the test goroutine
 	}
 	wg.Wait()
-	for _, v := range views {
+	for i, v := range views {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
 		if len(v.Nodes) != 1 || v.Nodes[0].Name != v.Self || v.Nodes[0].Connections != 1 {
 			t.Fatalf("/cluster: %+v, want this node alone with 1 connection", v)
 		}
